@@ -1,0 +1,160 @@
+"""Matching a pattern's before side (and its context) against parsed code, binding holes.
+
+A `Target` is one parsed file: its libcst module, its `Tree`, and each node's first line.
+`find_matches` walks it once per call and yields every place where a compiled pattern's
+before template matches with consistent hole bindings, its context matches the enclosing
+header, and (for patterns learned at the end of a block) the place ends its block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from repairbot.context import block_owner, expr_context, strip_bodies
+from repairbot.tree import BLOCK, HOLE, SLOT, Tree, from_cst, from_sexpr, parse_template
+from repairbot.types import EditKind, Pattern
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A pattern with its templates parsed once (matching is the hot path)."""
+
+    pattern: Pattern
+    before: Tree
+    after: Tree
+    context: Tree | None
+
+    @property
+    def root_kinds(self) -> tuple[str, ...]:
+        if self.before.kind == BLOCK:
+            return tuple(c.kind for c in self.before.children)
+        return (self.before.kind,)
+
+
+def compile_pattern(p: Pattern) -> Compiled:
+    kind = "expr" if p.kind == EditKind.EXPR else "stmts"
+    ctx = from_sexpr(p.context) if p.context else None
+    return Compiled(p, parse_template(p.before, kind), parse_template(p.after, kind), ctx)
+
+
+@dataclass
+class Target:
+    """One parsed source file, ready for matching."""
+
+    source: str
+    module: cst.Module
+    tree: Tree
+    lines: dict[int, tuple[int, int]] = field(default_factory=dict)  # id(node) -> (first, last) line
+
+    @classmethod
+    def parse(cls, source: str, positions: bool = True) -> Target:
+        module = cst.parse_module(source)
+        lines: dict[int, tuple[int, int]] = {}
+        if positions:
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            for node, rng in wrapper.resolve(PositionProvider).items():
+                lines[id(node)] = (rng.start.line, rng.end.line)
+        return cls(source, module, from_cst(module), lines)
+
+    def span(self, t: Tree) -> tuple[int, int]:
+        return self.lines.get(id(t.node), (0, 0))
+
+
+@dataclass(frozen=True)
+class Match:
+    compiled: Compiled
+    bindings: dict[str, Tree]
+    node: Tree  # the matched expression, or the parent block for statement patterns
+    start: int = 0  # statement patterns: index of the first matched statement in node.children
+    count: int = 1
+    line: int = 0
+    end_line: int = 0
+
+
+def match_tree(p: Tree, t: Tree, bindings: dict[str, Tree], anywhere: bool = False) -> bool:
+    """Structural match; a hole binds an expression (any subtree when `anywhere`), consistently."""
+    if p.kind == HOLE:
+        name = p.value or ""
+        bound = bindings.get(name)
+        if bound is not None:
+            return bound.key == t.key
+        if not (anywhere or t.expr):
+            return False
+        bindings[name] = t
+        return True
+    if p.kind == SLOT:
+        return t.kind == SLOT
+    if p.shape() != t.shape():
+        return False
+    return all(match_tree(a, b, bindings, anywhere) for a, b in zip(p.children, t.children))
+
+
+def _walk(t: Tree, ancestors: list[tuple[Tree, int]]) -> Iterator[tuple[Tree, list[tuple[Tree, int]]]]:
+    yield t, ancestors
+    for i, c in enumerate(t.children):
+        yield from _walk(c, ancestors + [(t, i)])
+
+
+def find_matches(target: Target, patterns: Sequence[Compiled],
+                 lines: Iterable[int] | None = None) -> list[Match]:
+    """All matches; with `lines`, only those whose span covers one of them."""
+    wanted = set(lines) if lines is not None else None
+    by_kind: dict[str, list[Compiled]] = {}
+    for c in patterns:
+        by_kind.setdefault(c.root_kinds[0] if c.root_kinds else "", []).append(c)
+    out: list[Match] = []
+    for node, ancestors in _walk(target.tree, []):
+        for cp in by_kind.get(node.kind, ()):
+            if cp.before.kind != BLOCK:
+                m = _match_expr(target, cp, node, ancestors)
+                if m is not None and _wanted(m, wanted):
+                    out.append(m)
+        if node.kind in ("IndentedBlock", "Module"):
+            stmts = node.children
+            for i, s in enumerate(stmts):
+                for cp in by_kind.get(s.kind, ()):
+                    if cp.before.kind == BLOCK:
+                        m = _match_block(target, cp, node, i, ancestors)
+                        if m is not None and _wanted(m, wanted):
+                            out.append(m)
+    return out
+
+
+def _wanted(m: Match, wanted: set[int] | None) -> bool:
+    return wanted is None or any(m.line <= ln <= m.end_line for ln in wanted)
+
+
+def _match_expr(target: Target, cp: Compiled, node: Tree, ancestors: list[tuple[Tree, int]]) -> Match | None:
+    bindings: dict[str, Tree] = {}
+    if not match_tree(cp.before, node, bindings):
+        return None
+    if cp.context is not None:
+        ctx = expr_context(node, ancestors)
+        if ctx is None or not match_tree(cp.context, ctx, {}, anywhere=True):
+            return None
+    first, last = target.span(node)
+    return Match(cp, bindings, node, line=first, end_line=last)
+
+
+def _match_block(target: Target, cp: Compiled, parent: Tree, i: int,
+                 ancestors: list[tuple[Tree, int]]) -> Match | None:
+    pats = cp.before.children
+    stmts = parent.children
+    if i + len(pats) > len(stmts):
+        return None
+    if cp.pattern.at_block_end and i + len(pats) != len(stmts):
+        return None
+    bindings: dict[str, Tree] = {}
+    if not all(match_tree(p, s, bindings) for p, s in zip(pats, stmts[i:i + len(pats)])):
+        return None
+    if cp.context is not None:
+        owner = block_owner(parent, ancestors)
+        if owner is None or not match_tree(cp.context, strip_bodies(owner), {}, anywhere=True):
+            return None
+    first = target.span(stmts[i])[0]
+    last = target.span(stmts[i + len(pats) - 1])[1]
+    return Match(cp, bindings, parent, start=i, count=len(pats), line=first, end_line=last)

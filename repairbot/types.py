@@ -1,0 +1,225 @@
+"""Shared data types: every pipeline stage takes and returns these frozen dataclasses.
+
+Keeping them in one place lets a reader follow `repairbot fix` from the CLI to the patch
+without chasing ad-hoc dicts between stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from repairbot.tree import Tree
+
+
+class EditKind(str, Enum):
+    """What an edit's root is: one expression, or a run of statements in one block."""
+
+    EXPR = "expr"
+    STMTS = "stmts"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One minimal change a fix commit made: a pair of subtrees plus where it happened.
+
+    `context` is the tree of the nearest enclosing expression or statement header, with the
+    edit's root replaced by a slot; it lets a pattern say *where* its before side applies.
+    """
+
+    kind: EditKind
+    before: Tree
+    after: Tree
+    context: Tree | None
+    at_block_end: bool
+    commit: str
+    file: str
+    line: int
+    example_before: str
+    example_after: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A concrete before/after snippet that a pattern must reproduce (doubles as a test)."""
+
+    before: str
+    after: str
+    commit: str = ""
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Getafix's ranking signals for a pattern.
+
+    support: edits the pattern generalises; commits/files: distinct ones among them;
+    specificity: concrete nodes / all nodes of the before side (1.0 = no holes);
+    matches_unchanged: places at the repository head where the before side matches but
+    nobody changed the code; rejection = matches_unchanged / (matches_unchanged + support).
+    """
+
+    support: int
+    commits: int
+    files: int
+    specificity: float
+    matches_unchanged: int = 0
+    rejection: float = 0.0
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A fix pattern: before and after templates with `{holes}` plus optional context.
+
+    Templates are Python source in which `{h0}`, `{h1}`, ... stand for any subtree; a hole
+    that appears on both sides stands for the same code. `context` is the template of the
+    enclosing expression/statement header with `{__edit__}` marking where `before` sits.
+    """
+
+    id: str
+    kind: EditKind
+    before: str
+    after: str
+    holes: tuple[str, ...]
+    context: str | None
+    at_block_end: bool
+    scores: Scores
+    examples: tuple[Example, ...]
+    commits: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    name: str = ""
+    category: str = ""
+    origin: str = "mined"  # "mined" | "builtin"
+    parent: str | None = None  # id of the more general pattern in the cluster hierarchy
+    level: int = 0  # 0 = leaf; grows toward the root of the hierarchy
+    # Built-in operators may attach a precondition that plain templates cannot express.
+    guard: str | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Something left out on purpose (a commit, a file), with the reason it was counted under."""
+
+    reason: str
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MineResult:
+    patterns: tuple[Pattern, ...]
+    edits: tuple[Edit, ...]
+    commits_seen: int
+    fix_commits: int
+    skips: tuple[Skip, ...]
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+    def skip_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.skips:
+            counts[s.reason] = counts.get(s.reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+# ---------------------------------------------------------------- repair half (issue 3)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame."""
+
+    file: str
+    line: int
+    function: str
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """Outcome of one test in one run (pytest node id)."""
+
+    nodeid: str
+    outcome: str  # "passed" | "failed" | "error" | "skipped" | "timeout"
+    duration: float = 0.0
+    message: str = ""
+    frames: tuple[Frame, ...] = ()
+    covered: tuple[tuple[str, int], ...] = ()  # (relative file, line) pairs
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """A whole pytest session as seen by repairbot's plugin."""
+
+    results: tuple[TestResult, ...]
+    seconds: float
+    collect_error: str = ""
+    exit_code: int = 0
+    timed_out: bool = False
+
+    @property
+    def failing(self) -> tuple[TestResult, ...]:
+        return tuple(r for r in self.results if r.outcome in ("failed", "error", "timeout"))
+
+    @property
+    def passing(self) -> tuple[TestResult, ...]:
+        return tuple(r for r in self.results if r.outcome == "passed")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A suspicious statement, ranked by localisation."""
+
+    file: str  # relative to the project root
+    line: int
+    score: float
+    sources: tuple[str, ...] = ()  # "traceback", "sbfl", "trace-file"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A patch proposed by one pattern at one location, not yet validated."""
+
+    pattern_id: str
+    file: str
+    line: int
+    old_source: str
+    new_source: str
+    diff: str
+    prior: float
+    location_score: float
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    candidate: Candidate
+    plausible: bool
+    failing_fixed: int
+    failing_total: int
+    regressions: tuple[str, ...] = ()
+    tests_run: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A validated candidate with its calibrated confidence and rank."""
+
+    rank: int
+    confidence: float
+    validation: Validation
+    explanation: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the remediation policy decided for a patch, and the thresholds that decided it."""
+
+    action: str  # "auto" | "approval" | "notify" | "none"
+    policy: str
+    thresholds: tuple[tuple[str, float], ...]
+    reason: str = ""
