@@ -30,6 +30,10 @@ class HoleMap:
     # name -> (left subtree, right subtree): how to instantiate the result back to each input
     bindings: dict[str, tuple[Tree, Tree]] = field(default_factory=dict)
 
+    def rollback(self, mark: int) -> None:
+        for k in list(self.pairs)[mark:]:
+            self.bindings.pop(self.pairs.pop(k), None)
+
     def hole_for(self, x: Tree, y: Tree) -> Tree:
         k = (x.key, y.key)
         name = self.pairs.get(k)
@@ -48,9 +52,11 @@ def antiunify(x: Tree, y: Tree, holes: HoleMap, anywhere: bool = False) -> Tree:
     if x.kind == SLOT and y.kind == SLOT:
         return x
     if x.kind != HOLE and y.kind != HOLE and x.shape() == y.shape():
+        mark = len(holes.pairs)
         try:
             kids = tuple(antiunify(a, b, holes, anywhere) for a, b in zip(x.children, y.children))
         except AntiUnifyError:
+            holes.rollback(mark)  # holes made for the failed children must not leak elsewhere
             if not _holeable(x, y, anywhere):
                 raise
             return holes.hole_for(x, y)

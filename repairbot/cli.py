@@ -1,0 +1,229 @@
+"""The `repairbot` command group.
+
+Exit codes (all subcommands): 0 success, 1 the job ran but found something to report
+(e.g. `fix` found no validated patch), 2 usage or input error (bad repository, unknown
+revision, unreadable pattern or config file). Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from repairbot.config import ConfigError, load_config
+from repairbot.mining.history import RepoError
+from repairbot.pattern import store
+from repairbot.types import MineResult, Pattern
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep the one-line shape
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="repairbot", description="Learn fix patterns from history and repair failing Python code.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    m = sub.add_parser("mine", help="learn fix patterns from a repository's history")
+    m.add_argument("repo", help="path to a git repository (bare or not)")
+    m.add_argument("--rev-range", help="what git log takes: A..B, or one revision (all history up to it)")
+    m.add_argument("--out", type=Path, help="write the pattern set here (JSON); nothing is written otherwise")
+    m.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    m.add_argument("--whole-files", action="store_true", help="parse whole files instead of changed regions")
+    m.add_argument("--no-rejection", action="store_true", help="skip scoring against the head's code")
+    m.add_argument("--format", choices=("text", "json"), default="text")
+
+    pt = sub.add_parser("patterns", help="list or show patterns")
+    psub = pt.add_subparsers(dest="patterns_command", required=True, parser_class=_Parser)
+    for name in ("list", "show"):
+        q = psub.add_parser(name)
+        if name == "show":
+            q.add_argument("id", help="pattern id (a unique prefix is enough)")
+        q.add_argument("--patterns", type=Path, action="append", default=[],
+                       help="pattern file(s); default: the shipped library")
+        q.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "mine":
+            return cmd_mine(args)
+        if args.command == "patterns":
+            return cmd_patterns(args)
+    except UsageError as e:
+        print(f"repairbot: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (RepoError, ConfigError, store.PatternFileError) as e:
+        print(f"repairbot: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("repairbot: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_USAGE
+
+
+# ------------------------------------------------------------------ mine
+
+
+@contextmanager
+def progress_bar(enabled: bool):
+    """A rich progress bar on stderr when it is a terminal; a no-op callback otherwise."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True, console=_console(stderr=True)) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        yield update
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def cmd_mine(args: argparse.Namespace) -> int:
+    from repairbot.mining.miner import mine
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    repo = Path(args.repo)
+    cfg = load_config(repo).mine if repo.is_dir() else None
+    with progress_bar(args.format == "text" and sys.stderr.isatty()) as progress:
+        result = mine(str(repo), args.rev_range, jobs=args.jobs, cfg=cfg, whole_files=args.whole_files,
+                      rejection=not args.no_rejection, progress=progress)
+    for note in result.warnings:
+        print(f"repairbot: warning: {note}", file=sys.stderr)
+    if args.out:
+        store.save(args.out, result.patterns, {"repository": os.path.abspath(args.repo),
+                                               "rev_range": args.rev_range or "HEAD"})
+    if args.format == "json":
+        print(json.dumps(_mine_json(result, args.out), indent=2))
+    else:
+        _print_mine(result, args.out)
+    return EXIT_OK
+
+
+def _mine_json(r: MineResult, out: Path | None) -> dict[str, Any]:
+    return {
+        "commits": r.commits_seen,
+        "fix_commits": r.fix_commits,
+        "edits": len(r.edits),
+        "patterns": [store.pattern_to_json(p) for p in r.patterns],
+        "skips": r.skip_counts(),
+        "seconds": round(r.seconds, 3),
+        "warnings": list(r.warnings),
+        "out": str(out) if out else None,
+    }
+
+
+def _print_mine(r: MineResult, out: Path | None) -> None:
+    console = _console()
+    console.print(f"[bold]{r.commits_seen}[/] commits, [bold]{r.fix_commits}[/] fix commits, "
+                  f"[bold]{len(r.edits)}[/] edits, [bold]{len(r.patterns)}[/] patterns in {r.seconds:.2f}s")
+    counts = r.skip_counts()
+    if counts:
+        console.print("skipped: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for p in sorted(r.patterns, key=lambda p: (-p.scores.support, p.id)):
+        _print_pattern_line(console, p)
+    if out:
+        console.print(f"wrote {len(r.patterns)} patterns to {out}")
+
+
+# ------------------------------------------------------------------ patterns
+
+
+def _load_patterns(paths: list[Path]) -> list[Pattern]:
+    files = paths or store.library_paths()
+    for f in files:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such pattern file")
+    return store.load_many(files)
+
+
+def cmd_patterns(args: argparse.Namespace) -> int:
+    pats = _load_patterns(args.patterns)
+    if args.patterns_command == "list":
+        pats.sort(key=lambda p: (p.category, -p.scores.support, p.id))
+        if args.format == "json":
+            print(json.dumps([store.pattern_to_json(p) for p in pats], indent=2))
+            return EXIT_OK
+        console = _console()
+        for p in pats:
+            _print_pattern_line(console, p)
+        console.print(f"{len(pats)} patterns")
+        return EXIT_OK
+    hits = [p for p in pats if p.id.startswith(args.id)]
+    if len(hits) != 1:
+        raise UsageError(f"pattern id {args.id!r} matches {len(hits)} patterns")
+    p = hits[0]
+    if args.format == "json":
+        print(json.dumps(store.pattern_to_json(p), indent=2))
+    else:
+        _print_pattern_full(_console(), p)
+    return EXIT_OK
+
+
+def _one_line(code: str) -> str:
+    return " ⏎ ".join(ln.strip() for ln in code.strip().splitlines())
+
+
+def _print_pattern_line(console: Any, p: Pattern) -> None:
+    s = p.scores
+    label = f"{p.name} " if p.name else ""
+    console.print(f"[cyan]{p.id}[/] {label}[dim]support {s.support} ({s.commits} commits) "
+                  f"spec {s.specificity:.2f} rej {s.rejection:.2f}[/]  "
+                  f"{_one_line(p.before)}  [bold]->[/]  {_one_line(p.after)}", markup=True, soft_wrap=True)
+
+
+def _print_pattern_full(console: Any, p: Pattern) -> None:
+    from rich.markup import escape
+
+    s = p.scores
+    console.print(f"[bold cyan]{p.id}[/] {escape(p.name)} ({p.origin}, {p.kind.value}, level {p.level})")
+    console.print(f"support {s.support} edits in {s.commits} commits / {s.files} files; specificity "
+                  f"{s.specificity:.2f}; unchanged matches at head {s.matches_unchanged}; rejection {s.rejection:.2f}")
+    console.print("[bold]before[/]\n" + escape(_indent(p.before)))
+    console.print("[bold]after[/]\n" + escape(_indent(p.after)))
+    if p.context:
+        console.print("[bold]context[/] " + escape(p.context) + (" (at the end of its block)" if p.at_block_end else ""))
+    for i, ex in enumerate(p.examples):
+        where = f" ({ex.commit[:10]} {ex.file}:{ex.line})" if ex.commit else ""
+        console.print(f"[bold]example {i + 1}[/]{escape(where)}")
+        console.print(escape(_indent(ex.before)) + "  ->\n" + escape(_indent(ex.after)))
+    if p.commits:
+        console.print("commits: " + " ".join(c[:10] for c in p.commits))
+
+
+def _indent(code: str) -> str:
+    return "".join("    " + ln for ln in code.splitlines(keepends=True)).rstrip("\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Configuration from `[tool.repairbot]` in the project's pyproject.toml.
+
+Unknown keys and wrong types are errors that name the file and the key: a setting that is
+silently ignored is worse than one that fails loudly.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_FIX_MESSAGE = (
+    r"(?i)\b(fix(e[sd]|ing)?|bug(fix)?s?|crash(es|ed)?|errors?|issues?|hotfix|repair(s|ed)?|"
+    r"resolve[sd]?|close[sd]?|regression)\b|#\d+|\bGH-\d+\b"
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class MineConfig:
+    fix_message: str = DEFAULT_FIX_MESSAGE
+    max_files: int = 5  # Python files a fix commit may touch before it counts as tangled
+    max_changed_lines: int = 60
+    max_file_bytes: int = 1_000_000
+    min_support: int = 2
+    max_rejection: float = 0.9  # prune patterns whose before side mostly matches unchanged code
+    min_specificity: float = 0.25
+
+    def fix_regex(self) -> re.Pattern[str]:
+        return re.compile(self.fix_message)
+
+
+@dataclass(frozen=True)
+class Config:
+    mine: MineConfig = MineConfig()
+    source: str = ""
+
+
+def load_config(project: Path) -> Config:
+    """Read `[tool.repairbot]` from project/pyproject.toml if there is one."""
+    path = project / "pyproject.toml"
+    if not path.is_file():
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read: {e}") from None
+    section = data.get("tool", {}).get("repairbot", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.repairbot] must be a table")
+    mine = _typed(MineConfig(), section.get("mine", {}), f"{path}: tool.repairbot.mine")
+    try:
+        mine.fix_regex()
+    except re.error as e:
+        raise ConfigError(f"{path}: tool.repairbot.mine.fix_message: bad regular expression: {e}") from None
+    return Config(mine=mine, source=str(path))
+
+
+def _typed(default: Any, values: Any, where: str) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where} must be a table")
+    known = {f.name: f for f in fields(default)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ConfigError(f"{where}.{key}: unknown key (known: {', '.join(sorted(known))})")
+        want = type(getattr(default, name))
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, want) or isinstance(value, bool) != (want is bool):
+            raise ConfigError(f"{where}.{key}: expected {want.__name__}, got {type(value).__name__}")
+        changes[name] = value
+    return replace(default, **changes)

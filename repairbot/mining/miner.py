@@ -1,0 +1,255 @@
+"""`repairbot mine`: history -> fix commits -> edits -> clustered, scored patterns.
+
+Commits are processed in worker processes (`--jobs`); each worker keeps one GitPython
+repository open and returns the edits and the per-file skips of one commit. Exceptions are
+caught only at that per-file boundary and become counted skips.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import time
+import tokenize
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from io import BytesIO
+
+import git
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from repairbot.abstraction.cluster import cluster, hierarchy_patterns
+from repairbot.config import MineConfig
+from repairbot.matching.match import Target, compile_pattern, find_matches
+from repairbot.mining.edits import Where, extract_edits
+from repairbot.mining.history import CommitInfo, FileChange, is_shallow, open_repo, resolve_range, skip_reason, walk
+from repairbot.mining.regions import changed_regions
+from repairbot.pattern.verify import problems
+from repairbot.types import Edit, MineResult, Pattern, Skip
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    sha: str
+    edits: tuple[Edit, ...]
+    skips: tuple[Skip, ...]
+
+
+# ------------------------------------------------------------------ per commit (in workers)
+
+_worker_repo: git.Repo | None = None
+
+
+def _init_worker(path: str) -> None:
+    global _worker_repo
+    _worker_repo = git.Repo(path)
+    warnings.simplefilter("ignore")  # SyntaxWarnings from mined code are not ours to print
+
+
+def _process(args: tuple[CommitInfo, MineConfig, bool]) -> CommitResult:
+    commit, cfg, whole = args
+    assert _worker_repo is not None
+    return process_commit(_worker_repo, commit, cfg, whole)
+
+
+def read_blob(repo: git.Repo, sha: str) -> bytes:
+    return repo.odb.stream(bytes.fromhex(sha)).read()
+
+
+def decode(data: bytes) -> str | None:
+    """Source text as Python would read it (PEP 263 cookie, BOM), or None if undecodable."""
+    try:
+        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+def process_commit(repo: git.Repo, commit: CommitInfo, cfg: MineConfig, whole: bool = False) -> CommitResult:
+    edits: list[Edit] = []
+    skips: list[Skip] = []
+    for ch in commit.changes:
+        if not ch.path.endswith(".py"):
+            continue
+        where = f"{commit.sha[:10]}:{ch.path}"
+        try:
+            reason = _process_file(repo, commit.sha, ch, cfg, whole, edits)
+        except Exception as e:  # noqa: BLE001 - per-file boundary: a bad file is a counted skip
+            reason = f"internal_error:{type(e).__name__}"
+        if reason:
+            skips.append(Skip(reason, where))
+    return CommitResult(commit.sha, tuple(edits), tuple(skips))
+
+
+def _process_file(repo: git.Repo, sha: str, ch: FileChange, cfg: MineConfig, whole: bool,
+                  out: list[Edit]) -> str | None:
+    if ch.status in ("A", "D") or set(ch.old_blob) == {"0"} or set(ch.new_blob) == {"0"}:
+        return "added_or_deleted_file"
+    blobs = []
+    for blob in (ch.old_blob, ch.new_blob):
+        data = read_blob(repo, blob)
+        if len(data) > cfg.max_file_bytes:
+            return "file_too_large"
+        if b"\x00" in data:
+            return "binary_file"
+        text = decode(data)
+        if text is None:
+            return "undecodable"
+        blobs.append(text)
+    before, after = blobs
+    try:
+        tree_b, tree_a = ast.parse(before), ast.parse(after)
+    except (SyntaxError, ValueError):
+        return "syntax_error"
+    regions = None if whole else changed_regions(before, after, tree_b, tree_a)
+    pairs = [(r.before, r.after, r.line_offset) for r in regions] if regions is not None else [(before, after, 0)]
+    found = 0
+    for b, a, offset in pairs:
+        try:
+            mb, ma = cst.parse_module(b), cst.parse_module(a)
+        except cst.ParserSyntaxError:
+            return "syntax_error"
+        wrapper = MetadataWrapper(mb, unsafe_skip_copy=True)
+        positions = {id(n): r.start.line for n, r in wrapper.resolve(PositionProvider).items()}
+        new = extract_edits(mb, ma, Where(sha, ch.path, offset), positions)
+        out.extend(new)
+        found += len(new)
+    return None if found else "no_edits"
+
+
+# ------------------------------------------------------------------ orchestration
+
+
+def mine(path: str, rev_range: str | None = None, *, jobs: int = 1, cfg: MineConfig | None = None,
+         whole_files: bool = False, rejection: bool = True, progress: Progress | None = None) -> MineResult:
+    """Mine fix patterns from a repository (never writes to it). Raises RepoError on bad input."""
+    t0 = time.perf_counter()
+    cfg = cfg or MineConfig()
+    repo = open_repo(path)
+    notes: list[str] = []
+    if is_shallow(repo):
+        notes.append(f"{path} is a shallow clone: mining only the history it has")
+    _, head = resolve_range(repo, rev_range)
+    fix_re = cfg.fix_regex()
+    skips: list[Skip] = []
+    selected: list[CommitInfo] = []
+    seen = 0
+    for c in walk(repo, rev_range):
+        seen += 1
+        why = skip_reason(c, cfg, fix_re)
+        if why:
+            skips.append(Skip(why, c.sha[:10], c.subject[:80]))
+        else:
+            selected.append(c)
+    results = _run_commits(path, selected, cfg, whole_files, jobs, progress)
+    edits = [e for r in results for e in r.edits]
+    skips.extend(s for r in results for s in r.skips)
+    patterns = build_patterns(edits, cfg)
+    patterns, failed = _keep_reproducible(patterns)
+    skips.extend(Skip("pattern_not_reproducible", p.id) for p in failed)
+    if rejection and patterns:
+        patterns = score_rejection(repo, head, patterns, cfg, jobs, progress)
+        pruned = [p for p in patterns if p.scores.rejection > cfg.max_rejection]
+        skips.extend(Skip("pattern_too_general", p.id, p.before) for p in pruned)
+        patterns = [p for p in patterns if p.scores.rejection <= cfg.max_rejection]
+    repo.close()
+    return MineResult(tuple(patterns), tuple(edits), seen, len(selected), tuple(skips),
+                      time.perf_counter() - t0, tuple(notes))
+
+
+def _run_commits(path: str, commits: list[CommitInfo], cfg: MineConfig, whole: bool, jobs: int,
+                 progress: Progress | None) -> list[CommitResult]:
+    work = [(c, cfg, whole) for c in commits]
+    out: list[CommitResult] = []
+    if jobs <= 1 or len(work) < 4:
+        _init_worker(path)
+        for i, w in enumerate(work):
+            out.append(_process(w))
+            if progress:
+                progress("commits", i + 1, len(work))
+        return out
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(path,)) as pool:
+        for i, r in enumerate(pool.imap(_process, work, chunksize=max(1, len(work) // (jobs * 8)))):
+            out.append(r)
+            if progress:
+                progress("commits", i + 1, len(work))
+    return out
+
+
+def build_patterns(edits: Iterable[Edit], cfg: MineConfig) -> list[Pattern]:
+    """Cluster and keep patterns that are supported and specific enough."""
+    roots = cluster(sorted(edits, key=lambda e: (e.commit, e.file, e.line)))
+    pats = hierarchy_patterns(roots, cfg.min_support)
+    return [p for p in pats if p.scores.specificity >= cfg.min_specificity]
+
+
+def _keep_reproducible(patterns: list[Pattern]) -> tuple[list[Pattern], list[Pattern]]:
+    ok, bad = [], []
+    for p in patterns:
+        (bad if problems(p) else ok).append(p)
+    return ok, bad
+
+
+# ------------------------------------------------------------------ rejection at the head
+
+
+def _head_sources(repo: git.Repo, rev: str, max_bytes: int) -> list[tuple[str, str]]:
+    out = []
+    for item in repo.commit(rev).tree.traverse():
+        if item.type != "blob" or not item.path.endswith(".py") or item.size > max_bytes:
+            continue
+        text = decode(item.data_stream.read())
+        if text is not None:
+            out.append((item.path, text))
+    return out
+
+
+def _count_matches(args: tuple[str, list[Pattern]]) -> dict[str, int]:
+    source, patterns = args
+    try:
+        compile(source, "<head>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        target = Target.parse(source, positions=False)
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+        return {}
+    counts: dict[str, int] = {}
+    for m in find_matches(target, [compile_pattern(p) for p in patterns]):
+        pid = m.compiled.pattern.id
+        counts[pid] = counts.get(pid, 0) + 1
+    return counts
+
+
+def score_rejection(repo: git.Repo, rev: str, patterns: list[Pattern], cfg: MineConfig, jobs: int,
+                    progress: Progress | None) -> list[Pattern]:
+    """Matches of each before side in the head's code, which nobody changed (Getafix's rejection)."""
+    sources = _head_sources(repo, rev, cfg.max_file_bytes)
+    totals: dict[str, int] = {}
+    work = [(text, patterns) for _, text in sources]
+    if jobs > 1 and len(work) > 8:
+        ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ctx.Pool(jobs) as pool:
+            it = pool.imap_unordered(_count_matches, work, chunksize=4)
+            results = list(_progress_iter(it, len(work), progress))
+    else:
+        results = list(_progress_iter(map(_count_matches, work), len(work), progress))
+    for counts in results:
+        for pid, n in counts.items():
+            totals[pid] = totals.get(pid, 0) + n
+    out = []
+    for p in patterns:
+        mu = totals.get(p.id, 0)
+        rej = round(mu / (mu + p.scores.support), 4)
+        out.append(replace(p, scores=replace(p.scores, matches_unchanged=mu, rejection=rej)))
+    return out
+
+
+def _progress_iter(it: Iterable[dict[str, int]], total: int, progress: Progress | None):
+    for i, x in enumerate(it):
+        if progress:
+            progress("head files", i + 1, total)
+        yield x
