@@ -47,6 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--no-rejection", action="store_true", help="skip scoring against the head's code")
     m.add_argument("--format", choices=("text", "json"), default="text")
 
+    f = sub.add_parser("fix", help="repair failing tests with validated patches")
+    f.add_argument("path", nargs="?", default=".", help="project root (default: current directory)")
+    f.add_argument("--tests", nargs="+", default=[], metavar="ARG", help="pytest arguments: files or node ids")
+    f.add_argument("--patterns", type=Path, action="append", default=[],
+                   help="extra pattern file(s), e.g. from `repairbot mine`; the shipped library is always used")
+    f.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+    f.add_argument("--trace", type=Path, help="a Python traceback from a log, as another localisation source")
+    f.add_argument("--apply", action="store_true", help="write the top patch into the tree (atomically)")
+    f.add_argument("--format", choices=("text", "json"), default="text")
+    f.add_argument("--top", type=int, default=5, help="how many validated patches to report")
+    f.add_argument("--time-budget", type=float, default=300.0, help="seconds for validation (default 300)")
+    f.add_argument("--test-timeout", type=float, default=30.0, help="per-test limit for the first run")
+    f.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel validations (default: cores)")
+    f.add_argument("--python", default=sys.executable, help="interpreter that runs the project's tests")
+    f.add_argument("--include-tests", action="store_true", help="allow test files as repair targets")
+
     pt = sub.add_parser("patterns", help="list or show patterns")
     psub = pt.add_subparsers(dest="patterns_command", required=True, parser_class=_Parser)
     for name in ("list", "show"):
@@ -67,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_mine(args)
         if args.command == "patterns":
             return cmd_patterns(args)
+        if args.command == "fix":
+            return cmd_fix(args)
     except UsageError as e:
         print(f"repairbot: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -154,6 +172,55 @@ def _print_mine(r: MineResult, out: Path | None) -> None:
         _print_pattern_line(console, p)
     if out:
         console.print(f"wrote {len(r.patterns)} patterns to {out}")
+
+
+# ------------------------------------------------------------------ fix
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from repairbot.deliver.report import fix_json, print_fix
+    from repairbot.fix import ApplyError, FixInputError, FixOptions, apply_patch, run_fix
+
+    if args.jobs < 1 or args.top < 1:
+        raise UsageError("--jobs and --top must be at least 1")
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    trace = None
+    if args.trace:
+        try:
+            trace = args.trace.read_bytes().decode("utf-8", "replace")
+        except OSError as e:
+            raise UsageError(f"{args.trace}: cannot read: {e.strerror}") from None
+    files = ([] if args.no_library else store.library_paths()) + list(args.patterns)
+    for f in args.patterns:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such pattern file")
+    patterns = store.load_many(files)
+    opts = FixOptions(tests=tuple(args.tests), trace_text=trace, jobs=args.jobs, time_budget=args.time_budget,
+                      top=args.top, python=args.python, test_timeout=args.test_timeout,
+                      include_tests=args.include_tests)
+    text = args.format == "text"
+    console = _console(stderr=True)
+    say = (lambda msg: console.print(f"[dim]{msg}[/]", highlight=False)) if text else None
+    try:
+        report = run_fix(root, patterns, opts, progress=say)
+    except FixInputError as e:
+        raise UsageError(str(e)) from None
+    applied = None
+    if args.apply and report.patches:
+        try:
+            applied = apply_patch(root, report.patches[0])
+        except ApplyError as e:
+            print(f"repairbot: error: {e}", file=sys.stderr)
+            return EXIT_FOUND
+    if text:
+        print_fix(_console(), report, applied)
+    else:
+        print(json.dumps(fix_json(report, applied), indent=2))
+    if report.status == "error":
+        return EXIT_USAGE
+    return EXIT_OK if report.status in ("fixed", "no_failure") else EXIT_FOUND
 
 
 # ------------------------------------------------------------------ patterns

@@ -1,0 +1,142 @@
+"""`repairbot fix`, end to end: failures -> locations -> candidates -> validation -> ranked patches.
+
+Everything runs in isolated copies of the project, the baseline test run included, so the
+user's tree is never written to unless `apply_patch` is called (`--apply`), and then only
+atomically and only if the file is still what was analysed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repairbot.localize.rank import localize
+from repairbot.localize.runner import detect_flaky, run_pytest
+from repairbot.localize.traceback import parse_traceback
+from repairbot.matching.candidates import generate
+from repairbot.matching.match import compile_pattern
+from repairbot.rank import pattern_prior, rank
+from repairbot.types import Candidate, Location, Patch, Pattern, Skip, TestResult, Validation
+from repairbot.validate.validator import Baseline, validate_all
+from repairbot.validate.workspace import workspaces, write_atomic
+
+MAX_LOCATIONS = 25
+
+
+class FixInputError(Exception):
+    """The project cannot be analysed as given (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    tests: tuple[str, ...] = ()
+    trace_text: str | None = None
+    jobs: int = 2
+    time_budget: float | None = 300.0
+    top: int = 5
+    python: str = sys.executable
+    test_timeout: float = 30.0  # per test, for the baseline run; validation derives its own
+    include_tests: bool = False
+
+
+@dataclass(frozen=True)
+class FixReport:
+    status: str  # "fixed" | "no_fix" | "no_failure" | "error"
+    failures: tuple[TestResult, ...] = ()
+    flaky: tuple[str, ...] = ()
+    locations: tuple[Location, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    validations: tuple[Validation, ...] = ()
+    patches: tuple[Patch, ...] = ()
+    not_tried: int = 0
+    skips: tuple[Skip, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+
+
+Progress = Callable[[str], None]
+
+
+def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress: Progress | None = None) -> FixReport:
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise FixInputError(f"{root}: not a directory")
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+
+    # 1. Failures: the whole suite once, with per-test coverage, in an isolated copy.
+    say("running the test suite")
+    with workspaces(root, 1) as (ws,):
+        run = run_pytest(ws.path, opts.tests, python=opts.python, coverage=True,
+                         per_test_timeout=opts.test_timeout)
+        timings["tests"] = time.perf_counter() - t
+        if run.collect_error:
+            return FixReport("error", error=f"the test suite does not collect: {run.collect_error}", timings=timings)
+        failing = run.failing
+        if not failing:
+            return FixReport("no_failure", timings=timings)
+        say(f"{len(failing)} failing test(s); checking for flaky ones")
+        t = time.perf_counter()
+        flaky = detect_flaky(ws.path, [r.nodeid for r in failing], python=opts.python,
+                             per_test_timeout=opts.test_timeout)
+        timings["flaky"] = time.perf_counter() - t
+
+        # 2. Localisation: traceback frames + Ochiai over per-test coverage (+ a log traceback).
+        t = time.perf_counter()
+        trace = parse_traceback(opts.trace_text) if opts.trace_text else ()
+        steady = run if not flaky else _without(run, flaky)
+        locations = localize(ws.path, steady, trace_frames=trace, include_tests=opts.include_tests)
+        timings["localize"] = time.perf_counter() - t
+    base = Baseline.from_run(run, set(flaky), opts.python, opts.tests)
+    if not base.failing:
+        return FixReport("no_fix", failing, tuple(sorted(flaky)), locations, timings=timings,
+                         error="every failing test is flaky; nothing to repair against")
+
+    # 3. Candidates: patterns matched and instantiated at the top locations, likeliest first.
+    t = time.perf_counter()
+    compiled = [compile_pattern(p) for p in patterns]
+    cset = generate(root, locations[:MAX_LOCATIONS], compiled)
+    timings["candidates"] = time.perf_counter() - t
+    say(f"{len(cset.candidates)} candidate(s) at {min(len(locations), MAX_LOCATIONS)} location(s)")
+
+    # 4. Validation in isolated copies, in parallel, within the time budget.
+    t = time.perf_counter()
+
+    def on_done(v: Validation) -> None:
+        say(f"tried {v.candidate.file}:{v.candidate.line} [{v.candidate.pattern_id}] -> {v.reason}")
+
+    validations, not_tried = validate_all(root, cset.candidates, base, jobs=opts.jobs,
+                                          time_budget=opts.time_budget, progress=on_done)
+    timings["validation"] = time.perf_counter() - t
+
+    # 5. Ranking by confidence.
+    priors = {p.id: pattern_prior(p) for p in patterns}
+    patches = rank(validations, priors)[: opts.top]
+    status = "fixed" if patches else "no_fix"
+    return FixReport(status, failing, tuple(sorted(flaky)), locations, cset.candidates, tuple(validations),
+                     tuple(patches), not_tried, cset.skips, timings)
+
+
+def _without(run, flaky: Sequence[str]):
+    from dataclasses import replace
+
+    return replace(run, results=tuple(r for r in run.results if r.nodeid not in set(flaky)))
+
+
+class ApplyError(Exception):
+    pass
+
+
+def apply_patch(root: Path, patch: Patch) -> Path:
+    """Write the patch into the user's tree, atomically, only if the file is unchanged since analysis."""
+    c = patch.validation.candidate
+    path = Path(root) / c.file
+    current = path.read_bytes().decode("utf-8", "surrogateescape")
+    if current != c.old_source:
+        raise ApplyError(f"{c.file} changed since it was analysed; not applying")
+    write_atomic(path, c.new_source.encode("utf-8"))
+    return path

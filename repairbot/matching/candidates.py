@@ -1,0 +1,79 @@
+"""Candidates: every pattern matched at the suspicious locations, instantiated and diffed.
+
+Each file is parsed once; all patterns are matched against the statements on the flagged
+lines. A candidate records the pattern and location that produced it; identical resulting
+files are merged, keeping the highest prior, and the list comes back most likely first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from repairbot.matching.instantiate import InstantiationError, apply_match
+from repairbot.matching.match import Compiled, Target, find_matches
+from repairbot.rank import pattern_prior
+from repairbot.types import Candidate, Location, Skip
+
+
+@dataclass(frozen=True)
+class CandidateSet:
+    candidates: tuple[Candidate, ...]
+    skips: tuple[Skip, ...]
+
+
+def unified_diff(rel: str, old: str, new: str) -> str:
+    """A git-style diff (a/ and b/ prefixes) that `git apply` accepts."""
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                 f"a/{rel}", f"b/{rel}", n=3)
+    out = []
+    for ln in lines:
+        out.append(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n")
+    return f"diff --git a/{rel} b/{rel}\n" + "".join(out) if out else ""
+
+
+def fingerprint(rel: str, new_source: str) -> str:
+    return hashlib.sha1(f"{rel}\x00{new_source}".encode()).hexdigest()[:16]
+
+
+def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compiled]) -> CandidateSet:
+    by_file: dict[str, list[Location]] = {}
+    for loc in locations:
+        by_file.setdefault(loc.file, []).append(loc)
+    best: dict[str, Candidate] = {}
+    skips: list[Skip] = []
+    for rel, locs in by_file.items():
+        try:
+            source = (root / rel).read_bytes().decode("utf-8")
+            target = Target.parse(source)
+        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
+            skips.append(Skip("unparsable_location_file", rel, type(e).__name__))
+            continue
+        for loc in locs:
+            for m in find_matches(target, patterns, lines=[loc.line]):
+                try:
+                    rw = apply_match(target.module, m)
+                except InstantiationError as e:
+                    skips.append(Skip("instantiation_failed", f"{rel}:{m.line}", str(e)))
+                    continue
+                if rw.new_source == source:
+                    continue
+                p = m.compiled.pattern
+                prior = pattern_prior(p) * loc.score * _distance_factor(loc.line, m.line, m.end_line)
+                fp = fingerprint(rel, rw.new_source)
+                c = Candidate(p.id, rel, m.line, source, rw.new_source, unified_diff(rel, source, rw.new_source),
+                              round(prior, 6), loc.score, fp)
+                if fp not in best or best[fp].prior < c.prior:
+                    best[fp] = c
+    ordered = sorted(best.values(), key=lambda c: (-c.prior, c.file, c.line, c.pattern_id))
+    return CandidateSet(tuple(ordered), tuple(skips))
+
+
+def _distance_factor(flagged: int, first: int, last: int) -> float:
+    """Getafix ranks by distance to the flagged line: a match on it beats one that only spans it."""
+    return 1.0 if first == flagged else 0.85 if first <= flagged <= last else 0.7

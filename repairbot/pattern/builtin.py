@@ -1,0 +1,116 @@
+"""Generic repair operators that learned patterns may not cover, as ordinary patterns.
+
+Each operator is a before/after template with its own example (Fixit-style: the example is
+both documentation and a test). `python -m repairbot.pattern.builtin` writes them to
+`patterns/builtin.json`; a test checks that file is in sync with this list.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from repairbot.abstraction.cluster import pattern_id
+from repairbot.tree import parse_template
+from repairbot.types import EditKind, Example, Pattern, Scores
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    category: str
+    before: str
+    after: str
+    example: tuple[str, str]
+    kind: EditKind = EditKind.EXPR
+    at_block_end: bool = False
+
+
+E, S = EditKind.EXPR, EditKind.STMTS
+
+OPS: tuple[Op, ...] = (
+    # comparisons: relax, tighten, flip
+    Op("relax <", "comparison", "{h0} < {h1}", "{h0} <= {h1}", ("ok = i < n\n", "ok = i <= n\n")),
+    Op("relax >", "comparison", "{h0} > {h1}", "{h0} >= {h1}", ("ok = i > n\n", "ok = i >= n\n")),
+    Op("tighten <=", "comparison", "{h0} <= {h1}", "{h0} < {h1}", ("ok = i <= n\n", "ok = i < n\n")),
+    Op("tighten >=", "comparison", "{h0} >= {h1}", "{h0} > {h1}", ("ok = i >= n\n", "ok = i > n\n")),
+    Op("relax chained upper bound", "comparison", "{h0} <= {h1} < {h2}", "{h0} <= {h1} <= {h2}",
+       ("ok = 0 <= i < n\n", "ok = 0 <= i <= n\n")),
+    Op("relax chained lower bound", "comparison", "{h0} < {h1} <= {h2}", "{h0} <= {h1} <= {h2}",
+       ("ok = 0 < i <= n\n", "ok = 0 <= i <= n\n")),
+    Op("flip ==", "comparison", "{h0} == {h1}", "{h0} != {h1}", ("same = a == b\n", "same = a != b\n")),
+    Op("flip !=", "comparison", "{h0} != {h1}", "{h0} == {h1}", ("same = a != b\n", "same = a == b\n")),
+    Op("flip in", "comparison", "{h0} in {h1}", "{h0} not in {h1}", ("ok = k in d\n", "ok = k not in d\n")),
+    Op("flip not in", "comparison", "{h0} not in {h1}", "{h0} in {h1}", ("ok = k not in d\n", "ok = k in d\n")),
+    Op("== None to is None", "comparison", "{h0} == None", "{h0} is None", ("if x == None: ...\n", "if x is None: ...\n")),
+    Op("!= None to is not None", "comparison", "{h0} != None", "{h0} is not None",
+       ("if x != None: ...\n", "if x is not None: ...\n")),
+    Op("flip is", "comparison", "{h0} is {h1}", "{h0} is not {h1}", ("ok = a is b\n", "ok = a is not b\n")),
+    Op("flip is not", "comparison", "{h0} is not {h1}", "{h0} is {h1}", ("ok = a is not b\n", "ok = a is b\n")),
+    # arithmetic and boolean operators
+    Op("+ to -", "operator", "{h0} + {h1}", "{h0} - {h1}", ("y = a + b\n", "y = a - b\n")),
+    Op("- to +", "operator", "{h0} - {h1}", "{h0} + {h1}", ("y = a - b\n", "y = a + b\n")),
+    Op("/ to //", "operator", "{h0} / {h1}", "{h0} // {h1}", ("y = a / b\n", "y = a // b\n")),
+    Op("// to /", "operator", "{h0} // {h1}", "{h0} / {h1}", ("y = a // b\n", "y = a / b\n")),
+    Op("* to **", "operator", "{h0} * {h1}", "{h0} ** {h1}", ("y = a * b\n", "y = a ** b\n")),
+    Op("and to or", "operator", "{h0} and {h1}", "{h0} or {h1}", ("ok = a and b\n", "ok = a or b\n")),
+    Op("or to and", "operator", "{h0} or {h1}", "{h0} and {h1}", ("ok = a or b\n", "ok = a and b\n")),
+    Op("drop not", "operator", "not {h0}", "{h0}", ("if not ok: ...\n", "if ok: ...\n")),
+    # off by one
+    Op("drop - 1", "off-by-one", "{h0} - 1", "{h0}", ("for i in range(n - 1): ...\n", "for i in range(n): ...\n")),
+    Op("drop + 1", "off-by-one", "{h0} + 1", "{h0}", ("xs = items[i + 1:]\n", "xs = items[i:]\n")),
+    Op("range + 1", "off-by-one", "range({h0})", "range({h0} + 1)",
+       ("for i in range(n): ...\n", "for i in range(n + 1): ...\n")),
+    Op("range from 0", "off-by-one", "range(1, {h0})", "range({h0})",
+       ("for i in range(1, n): ...\n", "for i in range(n): ...\n")),
+    # swaps
+    Op("swap arguments", "swap", "{h0}({h1}, {h2})", "{h0}({h2}, {h1})", ("y = pow(b, e)\n", "y = pow(e, b)\n")),
+    Op("swap operands of -", "swap", "{h0} - {h1}", "{h1} - {h0}", ("d = a - b\n", "d = b - a\n")),
+    # wraps in a builtin
+    Op("abs of difference", "wrap", "{h0} - {h1}", "abs({h0} - {h1})", ("d = a - b\n", "d = abs(a - b)\n")),
+    Op("clamp at zero", "wrap", "{h0} - {h1}", "max({h0} - {h1}, 0)", ("d = a - b\n", "d = max(a - b, 0)\n")),
+    Op("range over len", "wrap", "range({h0})", "range(len({h0}))",
+       ("for i in range(xs): ...\n", "for i in range(len(xs)): ...\n")),
+    Op("materialise map/filter", "wrap", "map({h0}, {h1})", "list(map({h0}, {h1}))",
+       ("ys = map(f, xs)\n", "ys = list(map(f, xs))\n")),
+    # missing guards and values
+    Op("dict.get instead of []", "lookup", "{h0}[{h1}]", "{h0}.get({h1})", ("v = d[k]\n", "v = d.get(k)\n")),
+    Op("None guard before attribute return", "none-guard", "return {h0}.{h1}\n",
+       "if {h0} is None:\n    return None\nreturn {h0}.{h1}\n",
+       ("def f(u):\n    return u.name\n", "def f(u):\n    if u is None:\n        return None\n    return u.name\n"), S),
+    Op("None guard before attribute assignment", "none-guard", "{h0} = {h1}.{h2}\n",
+       "if {h1} is None:\n    return None\n{h0} = {h1}.{h2}\n",
+       ("def f(u):\n    n = u.name\n", "def f(u):\n    if u is None:\n        return None\n    n = u.name\n"), S),
+    Op("missing return", "return", "{h0} = {h1}\n", "{h0} = {h1}\nreturn {h0}\n",
+       ("def f(a):\n    out = a * 2\n", "def f(a):\n    out = a * 2\n    return out\n"), S, True),
+)
+
+
+def to_pattern(op: Op) -> Pattern:
+    kind = "expr" if op.kind == EditKind.EXPR else "stmts"
+    tree = parse_template(op.before, kind)
+    spec = round(tree.concrete / max(1, tree.size), 4)
+    return Pattern(
+        id=pattern_id(op.kind, op.before, op.after, None, op.at_block_end),
+        kind=op.kind,
+        before=op.before,
+        after=op.after,
+        holes=tuple(tree.holes()),
+        context=None,
+        at_block_end=op.at_block_end,
+        scores=Scores(support=0, commits=0, files=0, specificity=spec),
+        examples=(Example(*op.example),),
+        name=op.name,
+        category=op.category,
+        origin="builtin",
+    )
+
+
+def builtin_patterns() -> list[Pattern]:
+    return [to_pattern(op) for op in OPS]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from repairbot.pattern.store import dumps
+
+    sys.stdout.write(dumps(builtin_patterns(), {"generator": "python -m repairbot.pattern.builtin"}))
