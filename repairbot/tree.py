@@ -139,46 +139,69 @@ def block(stmts: tuple[Tree, ...]) -> Tree:
 # ------------------------------------------------------------------ libcst -> Tree
 
 
+_FORMAT_FIELDS = {"lpar", "rpar", "comma", "leading_lines", "lines_after_decorators", "header", "footer",
+                  "semicolon", "colon", "equal", "lbracket", "rbracket", "lbrace", "rbrace", "first_colon",
+                  "second_colon", "dot", "trailing_whitespace", "newline", "whitespace"}
+
+
+class _TypeInfo:
+    """Per-class facts, computed once: libcst nodes are ABCs, and isinstance on ABCs is slow."""
+
+    __slots__ = ("kind", "fields", "expr", "stmt", "keep")
+
+    def __init__(self, cls: type) -> None:
+        self.kind = cls.__name__
+        self.fields = tuple(f.name for f in dataclasses.fields(cls)
+                            if f.name not in _FORMAT_FIELDS and not f.name.startswith("whitespace"))
+        self.expr = issubclass(cls, cst.BaseExpression)
+        self.stmt = issubclass(cls, (cst.BaseStatement, cst.BaseSmallStatement))
+        self.keep = not issubclass(cls, _FORMAT_TYPES)
+
+
+_INFO: dict[type, _TypeInfo] = {}
+
+
+def _info(cls: type) -> _TypeInfo:
+    info = _INFO.get(cls)
+    if info is None:
+        info = _INFO[cls] = _TypeInfo(cls)
+    return info
+
+
 def from_cst(node: cst.CSTNode, holes: bool = False) -> Tree:
     """Convert a libcst node. With `holes`, placeholder names `__rb_x__` become holes/slots."""
-    kind = type(node).__name__
-    if holes and isinstance(node, cst.Name):
-        m = _PLACEHOLDER_RE.fullmatch(node.value)
+    info = _info(type(node))
+    if holes and info.kind == "Name":
+        m = _PLACEHOLDER_RE.fullmatch(node.value)  # type: ignore[attr-defined]
         if m:
             name = m.group(1)
             return slot() if name == "__edit__" else hole(name, node)
     scalars: list[str] = []
     fields: list[str] = []
     children: list[Tree] = []
-    for f in dataclasses.fields(node):
-        v = getattr(node, f.name)
+    for name in info.fields:
+        v = getattr(node, name)
         if isinstance(v, cst.CSTNode):
-            if _keep(v, f.name):
-                fields.append(f.name)
+            if _keep(v, name):
+                fields.append(name)
                 children.append(from_cst(v, holes))
         elif isinstance(v, (list, tuple)):
             for item in v:
-                if isinstance(item, cst.CSTNode) and _keep(item, f.name):
-                    fields.append(f.name)
+                if isinstance(item, cst.CSTNode) and _keep(item, name):
+                    fields.append(name)
                     children.append(from_cst(item, holes))
         elif isinstance(v, (str, int, bool)) and not isinstance(v, cst.MaybeSentinel):
-            if f.name not in _SKIP_SCALARS and v != "":
-                scalars.append(f"{f.name}={v}" if f.name != "value" else str(v))
-    return Tree(
-        kind,
-        "|".join(scalars) if scalars else None,
-        tuple(fields),
-        tuple(children),
-        expr=isinstance(node, cst.BaseExpression),
-        stmt=isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)),
-        node=node,
-    )
+            if name not in _SKIP_SCALARS and v != "":
+                scalars.append(f"{name}={v}" if name != "value" else str(v))
+    return Tree(info.kind, "|".join(scalars) if scalars else None, tuple(fields), tuple(children),
+                expr=info.expr, stmt=info.stmt, node=node)
 
 
 def _keep(node: cst.CSTNode, field: str) -> bool:
-    if isinstance(node, cst.Dot):
+    info = _info(type(node))
+    if info.kind == "Dot":
         return field == "relative"
-    return not isinstance(node, _FORMAT_TYPES)
+    return info.keep
 
 
 # ------------------------------------------------------------------ templates
@@ -221,7 +244,11 @@ def render(tree: Tree) -> str:
 
 
 def render_stmt(tree: Tree) -> str:
-    return from_placeholders(_code(_substitute(tree)))
+    """A statement without the comments and blank lines above it (they never take part in matching)."""
+    node = _substitute(tree)
+    if getattr(node, "leading_lines", None):
+        node = node.with_changes(leading_lines=())
+    return from_placeholders(_code(node))
 
 
 def _substitute(tree: Tree) -> cst.CSTNode:

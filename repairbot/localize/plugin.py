@@ -62,7 +62,7 @@ class _Recorder:
     """Per-session state; registered as a plugin object so its methods are hooks."""
 
     def __init__(self, report: Path, root: Path, *, coverage: bool, deselect: str | None, dump: str | None):
-        self._out: IO[str] = open(report, "a", encoding="utf-8")  # noqa: SIM115 - lives for the session
+        self._out: IO[str] = open(report, "a", encoding="utf-8")  # open for the whole session
         self._root = os.path.realpath(root)
         self._rel_cache: dict[str, str] = {}
         self._want_coverage = coverage
@@ -74,7 +74,7 @@ class _Recorder:
             self._deselect = {line for line in Path(deselect).read_text("utf-8").splitlines() if line}
         self._dump: IO[str] | None = None
         if dump and hasattr(signal, "SIGUSR1"):
-            self._dump = open(dump, "w", encoding="utf-8")  # noqa: SIM115 - faulthandler needs it open
+            self._dump = open(dump, "w", encoding="utf-8")  # faulthandler writes to its fd
             faulthandler.register(signal.SIGUSR1, file=self._dump, all_threads=False, chain=False)
         self._collect_errors = 0
         self._collect_message = ""
@@ -121,7 +121,8 @@ class _Recorder:
         self._collect_errors += 1
         if not self._collect_message:
             where = report.nodeid or str(getattr(report, "fspath", ""))
-            self._collect_message = f"{where}: {_last_error_line(str(report.longrepr))}".strip(": ")
+            error = _last_error_line(str(report.longrepr))
+            self._collect_message = ": ".join(part for part in (where, error) if part)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._emit(
@@ -132,11 +133,15 @@ class _Recorder:
                 "count": len(session.items),
             }
         )
-        if self._want_coverage and session.items and not self._collect_errors:
+        if self._want_coverage and session.items:
             self._start_coverage()
 
     def _start_coverage(self) -> None:
-        import coverage  # only needed when asked for; the project's interpreter may lack it
+        try:
+            import coverage  # only needed when asked for; the project's interpreter may lack it
+        except ImportError as exc:
+            self._emit({"event": "warning", "message": f"no per-test coverage: {exc}"})
+            return
 
         cov = coverage.Coverage(
             data_file=None,

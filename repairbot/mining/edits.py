@@ -10,7 +10,7 @@ with the edit replaced by a slot, and whether it sits at the end of its block.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -35,20 +35,45 @@ class _Bail(Exception):
     """The change here cannot be an edit root; the parent must take it."""
 
 
+class RegionTooSmall(Exception):
+    """A function region changed as a whole: its neighbours and owner are outside the region,
+    so the caller must mine the whole file to get the same edit as whole-file parsing."""
+
+
 def extract_edits(before: cst.Module, after: cst.Module, where: Where,
-                  positions: dict[int, int] | None = None) -> list[Edit]:
-    """Edits between two parsed modules (whole files or aligned regions)."""
+                  positions: Mapping[int, int] | None = None, function_region: bool = False) -> list[Edit]:
+    """Edits between two parsed modules (whole files or aligned regions).
+
+    With `function_region`, a change to the region's top statement itself raises RegionTooSmall.
+    """
     b, a = from_cst(before), from_cst(after)
     out: list[Edit] = []
-    _Differ(where, positions or {}, out).diff(b, a, [])
+    top = None
+    if function_region:
+        first = before.body[0] if before.body else None
+        top = first.body if isinstance(first, cst.If) and not isinstance(first.body, cst.SimpleStatementSuite) \
+            and _is_wrapper(first) else before
+    try:
+        _Differ(where, positions if positions is not None else {}, out, top).diff(b, a, [])
+    except _Bail:
+        return []  # the change cannot be confined to an expression or a statement run
     return out
 
 
+def _is_wrapper(node: cst.If) -> bool:
+    return isinstance(node.test, cst.Integer) and node.test.value == "1" and node.orelse is None
+
+
 class _Differ:
-    def __init__(self, where: Where, positions: dict[int, int], out: list[Edit]) -> None:
+    def __init__(self, where: Where, positions: Mapping[int, int], out: list[Edit], top: object = None) -> None:
         self.where = where
         self.positions = positions
         self.out = out
+        self.top = top  # the region's top block, for function regions
+
+    def _guard(self, parent: Tree) -> None:
+        if self.top is not None and parent.node is self.top:
+            raise RegionTooSmall
 
     # ancestors: list of (tree, child index) from the root down to the parent of x
     def diff(self, x: Tree, y: Tree, ancestors: list[tuple[Tree, int]]) -> None:
@@ -95,12 +120,14 @@ class _Differ:
             self.emit_expr(x, y, ancestors)
         elif x.stmt and y.stmt and _is_line_level(ancestors):
             parent, idx = ancestors[-1]
+            self._guard(parent)
             self.emit_stmts((x,), (y,), ancestors[:-1], parent, idx == len(parent.children) - 1)
         else:
             raise _Bail
 
     def align(self, parent: Tree, name: str, xs: list[tuple[int, Tree]], ys: list[tuple[int, Tree]],
               ancestors: list[tuple[Tree, int]]) -> None:
+        self._guard(parent)
         kx, ky = [t.key for _, t in xs], [t.key for _, t in ys]
         sm = difflib.SequenceMatcher(a=kx, b=ky, autojunk=False)
         for op, i1, i2, j1, j2 in sm.get_opcodes():
@@ -115,7 +142,7 @@ class _Differ:
                     except _Bail:
                         self.emit_stmts((sx,), (sy,), ancestors, parent, i1 + k == len(xs) - 1)
                 continue
-            if any(t.kind in _NOT_FIX_INSERTS for t in bx + by):
+            if any(k in _NOT_FIX_INSERTS for t in bx + by for k in _stmt_kinds(t)):
                 continue  # new or removed definitions and imports are features, not fixes
             if op != "replace":
                 # pure insertion/deletion: anchor on the following statement, else the preceding one
@@ -142,7 +169,7 @@ class _Differ:
         stmt = _enclosing_stmt(x, ancestors)
         ex_before = _example(stmt, x, x)
         ex_after = _example(stmt, x, y)
-        self._add(EditKind.EXPR, x, y, context, False, x, ex_before, ex_after)
+        self._add(EditKind.EXPR, x, y, context, False, _line_anchor(stmt, ancestors), ex_before, ex_after)
 
     def emit_stmts(self, xs: tuple[Tree, ...], ys: tuple[Tree, ...], ancestors: list[tuple[Tree, int]],
                    parent: Tree, at_end: bool) -> None:
@@ -161,6 +188,11 @@ class _Differ:
         line = self.positions.get(id(anchor.node), 0) + self.where.line_offset
         self.out.append(Edit(kind, x, y, context, at_end, self.where.commit, self.where.file, line,
                              ex_before, ex_after))
+
+
+def _stmt_kinds(t: Tree) -> tuple[str, ...]:
+    """A simple statement line stands for the small statements it holds."""
+    return tuple(c.kind for c in t.children) if t.kind == "SimpleStatementLine" else (t.kind,)
 
 
 def _groups(t: Tree) -> dict[str, list[tuple[int, Tree]]]:
@@ -195,6 +227,17 @@ def _enclosing_stmt(x: Tree, ancestors: list[tuple[Tree, int]]) -> Tree:
         if isinstance(anc.node, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler)):
             return anc
     return x
+
+
+def _line_anchor(stmt: Tree, ancestors: list[tuple[Tree, int]]) -> Tree:
+    """The statement whose first line an expression edit reports (see mining.lines)."""
+    if isinstance(stmt.node, cst.SimpleStatementLine) or not ancestors:
+        return stmt
+    # compound header: the statement itself, or the except clause / elif holding the expression
+    for anc, _ in reversed(ancestors):
+        if isinstance(anc.node, (cst.ExceptHandler, cst.BaseCompoundStatement)):
+            return anc
+    return stmt
 
 
 # -------------------------------------------------------------- examples

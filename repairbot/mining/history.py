@@ -45,16 +45,31 @@ class CommitInfo:
         return self.message.strip().splitlines()[0] if self.message.strip() else ""
 
 
+def repo_at(path: str) -> git.Repo:
+    """GitPython's Repo, pinned to its git directory.
+
+    A bare mirror without a `config` file is taken by GitPython for a work tree's `.git`;
+    GIT_DIR makes every git command read the right repository whatever its layout. Mining
+    only reads objects and refs, so no work tree is needed.
+    """
+    repo = git.Repo(path, search_parent_directories=False)
+    repo.git.update_environment(GIT_DIR=repo.git_dir)
+    return repo
+
+
 def open_repo(path: str) -> git.Repo:
     try:
-        repo = git.Repo(path, search_parent_directories=False)
+        repo = repo_at(path)
     except git.NoSuchPathError:
         raise RepoError(f"{path}: no such directory") from None
     except git.InvalidGitRepositoryError:
         raise RepoError(f"{path}: not a git repository") from None
     try:
-        repo.head.commit  # noqa: B018 - raises on an empty repository
-    except ValueError:
+        repo.git.rev_parse("--verify", "--quiet", "HEAD^{commit}")
+    except git.GitCommandError as e:
+        stderr = (e.stderr or "").strip().replace("\n", " ")
+        if "dubious ownership" in stderr:
+            raise RepoError(f"{path}: git refuses to read it (dubious ownership; see git's safe.directory)") from None
         raise RepoError(f"{path}: repository has no commits") from None
     return repo
 

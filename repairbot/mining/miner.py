@@ -19,13 +19,22 @@ from io import BytesIO
 
 import git
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from repairbot.abstraction.cluster import cluster, hierarchy_patterns
 from repairbot.config import MineConfig
 from repairbot.matching.match import Target, compile_pattern, find_matches
-from repairbot.mining.edits import Where, extract_edits
-from repairbot.mining.history import CommitInfo, FileChange, is_shallow, open_repo, resolve_range, skip_reason, walk
+from repairbot.mining.edits import RegionTooSmall, Where, extract_edits
+from repairbot.mining.history import (
+    CommitInfo,
+    FileChange,
+    is_shallow,
+    open_repo,
+    repo_at,
+    resolve_range,
+    skip_reason,
+    walk,
+)
+from repairbot.mining.lines import statement_lines
 from repairbot.mining.regions import changed_regions
 from repairbot.pattern.verify import problems
 from repairbot.types import Edit, MineResult, Pattern, Skip
@@ -47,7 +56,7 @@ _worker_repo: git.Repo | None = None
 
 def _init_worker(path: str) -> None:
     global _worker_repo
-    _worker_repo = git.Repo(path)
+    _worker_repo = repo_at(path)
     warnings.simplefilter("ignore")  # SyntaxWarnings from mined code are not ours to print
 
 
@@ -107,19 +116,37 @@ def _process_file(repo: git.Repo, sha: str, ch: FileChange, cfg: MineConfig, who
     except (SyntaxError, ValueError):
         return "syntax_error"
     regions = None if whole else changed_regions(before, after, tree_b, tree_a)
-    pairs = [(r.before, r.after, r.line_offset) for r in regions] if regions is not None else [(before, after, 0)]
-    found = 0
-    for b, a, offset in pairs:
-        try:
-            mb, ma = cst.parse_module(b), cst.parse_module(a)
-        except cst.ParserSyntaxError:
-            return "syntax_error"
-        wrapper = MetadataWrapper(mb, unsafe_skip_copy=True)
-        positions = {id(n): r.start.line for n, r in wrapper.resolve(PositionProvider).items()}
-        new = extract_edits(mb, ma, Where(sha, ch.path, offset), positions)
-        out.extend(new)
-        found += len(new)
-    return None if found else "no_edits"
+    try:
+        if regions is None:
+            new = _edits(before, after, Where(sha, ch.path), False)
+        else:
+            new = [e for r in regions for e in _edits(r.before, r.after, Where(sha, ch.path, r.line_offset),
+                                                      r.function)]
+    except RegionTooSmall:
+        new = _edits(before, after, Where(sha, ch.path), False)
+    except cst.ParserSyntaxError:
+        return "syntax_error"
+    out.extend(new)
+    return None if new else "no_edits"
+
+
+def _edits(before: str, after: str, where: Where, function_region: bool) -> list[Edit]:
+    mb, ma = cst.parse_module(before), cst.parse_module(after)
+    return extract_edits(mb, ma, where, _LazyLines(mb, before), function_region)
+
+
+class _LazyLines(dict):
+    """Statement lines, computed on first use: most regions yield no edit."""
+
+    def __init__(self, module: cst.Module, source: str) -> None:
+        super().__init__()
+        self.pending: tuple[cst.Module, str] | None = (module, source)
+
+    def get(self, key, default=None):  # type: ignore[override]
+        if self.pending is not None:
+            self.update(statement_lines(*self.pending))
+            self.pending = None
+        return super().get(key, default)
 
 
 # ------------------------------------------------------------------ orchestration

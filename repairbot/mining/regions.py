@@ -28,6 +28,7 @@ class Region:
     before: str
     after: str
     line_offset: int  # add to a line inside `before` to get the file's line
+    function: bool = False  # one function's source (see edits.RegionTooSmall)
 
 
 def function_spans(tree: ast.Module) -> list[Span]:
@@ -65,11 +66,75 @@ def _code_lines(lines: list[str], lo: int, hi: int) -> tuple[int, int] | None:
     return (lo, hi) if lo < hi else None
 
 
+@dataclass(frozen=True)
+class Container:
+    """A module or class body: where changes outside any function are aligned."""
+
+    qualname: str
+    start: int  # first line of the class (decorators included); 1 for the module
+    header_end: int  # last line before the body; 0 for the module
+    end: int
+    indent: int
+    body: tuple[tuple[int, int], ...]  # spans of the body's statements
+
+
+def containers(tree: ast.Module, n_lines: int) -> list[Container]:
+    out = [Container("", 1, 0, n_lines, 0, tuple(_top_spans(tree.body)))]
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                name = f"{prefix}{child.name}"
+                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                body = _top_spans(child.body)
+                out.append(Container(name, start, body[0][0] - 1, child.end_lineno or child.lineno, child.col_offset,
+                                     tuple(body)))
+                visit(child, name + ".")
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(child, f"{prefix}{child.name}.")
+            elif not isinstance(child, (ast.expr, ast.Lambda)):
+                visit(child, prefix)
+
+    visit(tree, "")
+    return out
+
+
+def _innermost_container(cs: list[Container], lo: int, hi: int) -> Container:
+    best = cs[0]
+    for c in cs[1:]:
+        if c.header_end < lo and hi <= c.end and c.end - c.start < best.end - best.start:
+            best = c
+    return best
+
+
+def _top_spans(body: list[ast.stmt]) -> list[tuple[int, int]]:
+    out = []
+    for node in body:
+        decos = getattr(node, "decorator_list", [])
+        out.append((min([node.lineno] + [d.lineno for d in decos]), node.end_lineno or node.lineno))
+    return out
+
+
+def _run(spans: list[tuple[int, int]], lo: int, hi: int) -> tuple[int, int] | None:
+    """Top-level statements touching lines lo..hi, widened by one neighbour on each side
+    (so alignment and end-of-block facts are the same as in the whole file)."""
+    first = next((i for i, (_, e) in enumerate(spans) if e >= lo), len(spans))
+    last = max((i for i, (st, _) in enumerate(spans) if st <= hi), default=-1)
+    a, b = min(first, last + 1) - 1, max(last, first - 1) + 1
+    a, b = max(a, 0), min(b, len(spans) - 1)
+    return (a, b) if spans and a <= b else None
+
+
 def changed_regions(before: str, after: str, tree_b: ast.Module, tree_a: ast.Module) -> list[Region] | None:
-    """Function-level regions covering every change, or None when the whole file is needed."""
+    """Regions covering every change (functions, else runs of top-level statements),
+    or None when the whole file is needed."""
     bl, al = before.splitlines(keepends=True), after.splitlines(keepends=True)
     spans_b, spans_a = function_spans(tree_b), function_spans(tree_a)
+    cont_b, cont_a = containers(tree_b, len(bl)), containers(tree_a, len(al))
     pairs: dict[str, tuple[Span, Span]] = {}
+    # per container: runs of body-statement indexes, before and after
+    runs: dict[str, list[tuple[int, int, int, int]]] = {}
+    conts: dict[str, tuple[Container, Container]] = {}
     sm = difflib.SequenceMatcher(a=bl, b=al, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
@@ -81,19 +146,74 @@ def changed_regions(before: str, after: str, tree_b: ast.Module, tree_a: ast.Mod
         pb = (rb[0] + 1, rb[1]) if rb else (max(i1, 1), max(i1, 1))
         pa = (ra[0] + 1, ra[1]) if ra else (max(j1, 1), max(j1, 1))
         sb, sa = _innermost(spans_b, *pb), _innermost(spans_a, *pa)
-        if sb is None or sa is None or sb.qualname != sa.qualname:
+        if sb is not None and sa is not None and sb.qualname == sa.qualname:
+            pairs[sb.qualname] = (sb, sa)
+            continue
+        cb, ca = _innermost_container(cont_b, *pb), _innermost_container(cont_a, *pa)
+        xb, xa = _run(list(cb.body), *pb), _run(list(ca.body), *pa)
+        if cb.qualname != ca.qualname or xb is None or xa is None:
             return None
-        pairs[sb.qualname] = (sb, sa)
-    # Nested pairs: keep the outermost, so no change is mined twice.
+        conts[cb.qualname] = (cb, ca)
+        runs.setdefault(cb.qualname, []).append((*xb, *xa))
+    out: list[Region] = []
+    covered: list[tuple[int, int]] = []
+    for name in sorted(runs, key=len):
+        cb, ca = conts[name]
+        for b0, b1, a0, a1 in _merge_runs(runs[name]):
+            lo, hi = cb.body[b0][0], cb.body[b1][1]
+            if any(clo <= lo and hi <= chi for clo, chi in covered):
+                continue  # inside a run of an enclosing container already
+            covered.append((lo, hi))
+            (tb, off), (ta, _) = _container_text(bl, cb, b0, b1), _container_text(al, ca, a0, a1)
+            out.append(Region(tb, ta, off))
+    # Nested pairs: keep the outermost, so no change is mined twice; runs cover their functions.
     names = sorted(pairs, key=len)
     keep = [n for n in names if not any(n != m and n.startswith(m + ".") for m in names)]
-    return [Region(_slice(bl, pairs[n][0]), _slice(al, pairs[n][1]), pairs[n][0].start - 1) for n in keep]
+    for n in keep:
+        sb, sa = pairs[n]
+        if any(lo <= sb.start and sb.end <= hi for lo, hi in covered):
+            continue
+        if any(lo <= sb.end and sb.start <= hi for lo, hi in covered):
+            return None  # a function only partly inside a run: keep it simple and exact
+        out.append(Region(_slice(bl, sb), _slice(al, sa), line_offset(sb.start, sb.indent), True))
+    return out
+
+
+def _container_text(lines: list[str], c: Container, first: int, last: int) -> tuple[str, int]:
+    """The run, under its class header when it has one (so it keeps its class as context),
+    and the offset from a line of the text to the file's line for the run's lines."""
+    lo, hi = c.body[first][0], c.body[last][1]
+    run = "".join(lines[lo - 1:hi])
+    if not c.header_end:
+        return run, lo - 1
+    header = "".join(lines[c.start - 1:c.header_end])
+    text = _wrap(header + run)
+    header_lines = c.header_end - c.start + 1 + (1 if len(text) != len(header) + len(run) else 0)
+    return text, lo - 1 - header_lines
+
+
+def _wrap(text: str) -> str:
+    """Indented code parses under one `if 1:` line; dedenting would change multi-line strings."""
+    if not text[:1].isspace() or text.startswith("\n"):
+        return text
+    return "if 1:\n" + text
+
+
+def _merge_runs(runs: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    merged: list[list[int]] = []
+    for b0, b1, a0, a1 in sorted(runs):
+        if merged and (b0 <= merged[-1][1] + 1 or a0 <= merged[-1][3] + 1):
+            m = merged[-1]
+            m[0], m[1], m[2], m[3] = min(m[0], b0), max(m[1], b1), min(m[2], a0), max(m[3], a1)
+        else:
+            merged.append([b0, b1, a0, a1])
+    return [(m[0], m[1], m[2], m[3]) for m in merged]
 
 
 def _slice(lines: list[str], span: Span) -> str:
-    prefix = " " * span.indent
-    out = []
-    for ln in lines[span.start - 1:span.end]:
-        out.append(ln[span.indent:] if ln.startswith(prefix) else ln.lstrip(" ") if not ln.strip() else ln)
-    text = "".join(out)
-    return text if text.endswith("\n") else text + "\n"
+    return _wrap("".join(lines[span.start - 1:span.end]))
+
+
+def line_offset(start: int, indent: int) -> int:
+    """What to add to a region line to get the file line (the wrapper takes one line)."""
+    return start - 1 - (1 if indent else 0)
