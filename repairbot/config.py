@@ -34,7 +34,7 @@ class MineConfig:
     max_changed_lines: int = 60
     max_file_bytes: int = 1_000_000
     min_support: int = 2
-    max_rejection: float = 0.9  # prune patterns whose before side mostly matches unchanged code
+    max_rejection: float = 0.97  # prune patterns whose before side almost only matches unchanged code
     min_specificity: float = 0.25
 
     def fix_regex(self) -> re.Pattern[str]:

@@ -54,3 +54,14 @@ def block_owner(parent: Tree, ancestors: list[tuple[Tree, int]]) -> Tree | None:
     return None
 
 
+
+
+_OPAQUE_OWNERS = ("FunctionDef", "ClassDef")
+
+
+def block_context(owner: Tree) -> Tree:
+    """Context of a statement-level edit: the owner's header. A def or class says only "inside a
+    function/class": its name, parameters and annotations do not decide whether a fix applies."""
+    if owner.kind in _OPAQUE_OWNERS:
+        return Tree(owner.kind, None, (), (), stmt=True)
+    return strip_bodies(owner)

@@ -169,13 +169,14 @@ def to_pattern(n: Node, level: int, parent_id: str | None) -> Pattern:
 
 
 def _two_examples(n: Node) -> list[Edit]:
-    """Two examples that differ in text, when the cluster has them."""
+    """Two examples, differing in text where the cluster has such (else in provenance)."""
     out: list[Edit] = []
     for e in n.edits:
         if all(e.example_before != o.example_before for o in out):
             out.append(e)
         if len(out) == 2:
-            break
+            return out
+    out += [e for e in n.edits if e not in out][: 2 - len(out)]
     return out
 
 

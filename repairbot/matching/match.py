@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from repairbot.context import block_owner, expr_context, strip_bodies
+from repairbot.context import block_context, block_owner, expr_context
 from repairbot.tree import BLOCK, HOLE, SLOT, Tree, from_cst, from_sexpr, parse_template
 from repairbot.types import EditKind, Pattern
 
@@ -153,7 +153,7 @@ def _match_block(target: Target, cp: Compiled, parent: Tree, i: int,
         return None
     if cp.context is not None:
         owner = block_owner(parent, ancestors)
-        if owner is None or not match_tree(cp.context, strip_bodies(owner), {}, anywhere=True):
+        if owner is None or not match_tree(cp.context, block_context(owner), {}, anywhere=True):
             return None
     first = target.span(stmts[i])[0]
     last = target.span(stmts[i + len(pats) - 1])[1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from repairbot.context import block_owner, expr_context, strip_bodies
+from repairbot.context import block_context, block_owner, expr_context
 from repairbot.tree import BLOCK, BODY_FIELDS, SLOT, Tree, block, from_cst
 from repairbot.types import Edit, EditKind
 
@@ -179,7 +179,7 @@ class _Differ:
         if bx.size + by.size > MAX_EDIT_NODES:
             return
         owner = block_owner(parent, ancestors)
-        context = strip_bodies(owner) if owner is not None else None
+        context = block_context(owner) if owner is not None else None
         ex_before, ex_after = _block_example(owner, bx), _block_example(owner, by)
         self._add(EditKind.STMTS, bx, by, context, at_end, xs[0], ex_before, ex_after)
 
@@ -261,6 +261,8 @@ def _header_only(node: cst.CSTNode) -> cst.CSTNode:
         changes["body"] = _ellipsis_suite()
     if getattr(node, "orelse", None) is not None and not isinstance(node, cst.Try):
         changes["orelse"] = None
+    if getattr(node, "leading_lines", None):
+        changes["leading_lines"] = ()
     return node.with_changes(**changes) if changes else node
 
 

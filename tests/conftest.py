@@ -1,0 +1,35 @@
+"""Shared fixtures: the fixture repositories, built once per test session into a temp dir."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "fixtures" / "repos"))
+
+import build as fixture_build  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """name -> path of each fixture repository (never modify these: copy with `copy_repo`)."""
+    return fixture_build.build_all(tmp_path_factory.mktemp("fixture-repos"))
+
+
+@pytest.fixture
+def copy_repo(tmp_path: Path, repos: dict[str, Path]):
+    def copy(name: str) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(repos[name], dest, symlinks=True)
+        return dest
+
+    return copy
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (the .git folder included) and its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
