@@ -123,7 +123,7 @@ def progress_bar(enabled: bool):
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def cmd_mine(args: argparse.Namespace) -> int:
@@ -202,7 +202,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
                       include_tests=args.include_tests)
     text = args.format == "text"
     console = _console(stderr=True)
-    say = (lambda msg: console.print(f"[dim]{msg}[/]", highlight=False)) if text else None
+    say = (lambda msg: console.print(msg, style="dim", markup=False, highlight=False)) if text else None
     try:
         report = run_fix(root, patterns, opts, progress=say)
     except FixInputError as e:

@@ -110,7 +110,7 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
         say(f"tried {v.candidate.file}:{v.candidate.line} [{v.candidate.pattern_id}] -> {v.reason}")
 
     validations, not_tried = validate_all(root, cset.candidates, base, jobs=opts.jobs,
-                                          time_budget=opts.time_budget, progress=on_done)
+                                          time_budget=opts.time_budget, progress=on_done, stop_after=opts.top)
     timings["validation"] = time.perf_counter() - t
 
     # 5. Ranking by confidence.

@@ -22,8 +22,8 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def copy_repo(tmp_path: Path, repos: dict[str, Path]):
-    def copy(name: str) -> Path:
-        dest = tmp_path / name
+    def copy(name: str, as_name: str | None = None) -> Path:
+        dest = tmp_path / (as_name or name)
         shutil.copytree(repos[name], dest, symlinks=True)
         return dest
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
-from rich.syntax import Syntax
+from rich.text import Text
 
 from repairbot.fix import FixReport
 
@@ -77,6 +77,9 @@ def print_fix(console: Any, r: FixReport, applied: Path | None = None) -> None:
         v = p.validation
         console.print(f"\n[bold]#{p.rank}[/] confidence [bold]{p.confidence:.2f}[/]  {escape(c.file)}:{c.line}  "
                       f"pattern {c.pattern_id}  fixed {v.failing_fixed}/{v.failing_total}, {v.tests_run} tests run")
-        console.print(Syntax(c.diff, "diff", theme="ansi_dark", background_color="default"))
+        for line in c.diff.splitlines():
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else \
+                "cyan" if line.startswith("@@") else None
+            console.print(Text(line, style=style or ""), soft_wrap=True, crop=False, overflow="ignore")
     if applied:
         console.print(f"[green]applied patch #1 to {escape(str(applied))}[/]")

@@ -1,0 +1,195 @@
+"""`repairbot fix` end to end: fixture bugs, tempting candidates, hangs, flaky tests, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import fixture_build, tree_snapshot
+
+from repairbot.cli import main
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "repairbot/deliver/fix_schema.json").read_text())
+
+
+def run_fix(capsys, *args: str) -> tuple[int, dict]:
+    code = main(["fix", *args, "--format", "json", "--jobs", "2"])
+    out = capsys.readouterr().out
+    doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
+    return code, doc
+
+
+def make_project(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return root
+
+
+CONFTEST = "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n"
+
+
+@pytest.fixture(scope="module")
+def mined_files(repos, tmp_path_factory):
+    out = tmp_path_factory.mktemp("mined")
+    files = {}
+    for name, path in repos.items():
+        files[name] = out / f"{name}.json"
+        assert main(["mine", str(path), "--out", str(files[name]), "--format", "json"]) == 0
+    return files
+
+
+@pytest.mark.parametrize("repo", fixture_build.REPOS)
+def test_checked_in_bug_is_fixed_at_rank_1_and_tree_untouched(repo, copy_repo, mined_files, capsys):
+    project = copy_repo(repo)
+    bug = fixture_build.CHECKED_IN_BUGS[repo]
+    before = tree_snapshot(project)
+    code, doc = run_fix(capsys, str(project), "--patterns", str(mined_files[repo]))
+    assert code == 0 and doc["status"] == "fixed"
+    assert [f["test"] for f in doc["failures"]] == [bug["test"]]
+    top = doc["patches"][0]
+    assert top["file"] == bug["file"] and top["line"] == bug["line"]
+    removed = [ln[1:].strip() for ln in top["diff"].splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    added = [ln[1:].strip() for ln in top["diff"].splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    assert removed == [bug["buggy"]] and added == [bug["fixed"]]
+    assert top["validation"]["failing_fixed"] == top["validation"]["failing_total"] == 1
+    assert top["validation"]["regressions"] == [] and top["validation"]["tests_run"] > 1
+    assert tree_snapshot(project) == before, "without --apply the tree must stay byte-identical"
+
+
+def test_apply_writes_the_top_patch_and_the_suite_then_passes(copy_repo, mined_files, capsys):
+    project = copy_repo("geometry")
+    code, doc = run_fix(capsys, str(project), "--patterns", str(mined_files["geometry"]), "--apply")
+    assert code == 0 and doc["applied"]
+    bug = fixture_build.CHECKED_IN_BUGS["geometry"]
+    assert bug["fixed"] in (project / bug["file"]).read_text()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    # The diff is what git would apply: check it against a pristine copy.
+    pristine = copy_repo("geometry", "pristine")
+    (project.parent / "p.diff").write_text(doc["patches"][0]["diff"])
+    applied = subprocess.run(["git", "apply", "--check", str(project.parent / "p.diff")], cwd=pristine,
+                             capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+
+
+def test_no_failing_test_means_nothing_to_fix(tmp_path, capsys):
+    project = make_project(tmp_path, {"m.py": "def f():\n    return 1\n", "tests/conftest.py": CONFTEST,
+                                      "tests/test_m.py": "from m import f\n\ndef test_f():\n    assert f() == 1\n"})
+    code, doc = run_fix(capsys, str(project))
+    assert code == 0 and doc["status"] == "no_failure" and doc["patches"] == []
+
+
+DIFF_PROJECT = {
+    "calc.py": """\
+        def gap(a, b):
+            return a - b
+        """,
+    "tests/conftest.py": CONFTEST,
+    "tests/test_calc.py": """\
+        from calc import gap
+
+        def test_gap_forward():
+            assert gap(1, 3) == 2
+
+        def test_gap_backward():
+            assert gap(5, 1) == 4
+        """,
+}
+
+
+def test_tempting_candidate_that_breaks_another_test_is_rejected(tmp_path, capsys):
+    project = make_project(tmp_path, DIFF_PROJECT)
+    code, doc = run_fix(capsys, str(project), "--no-library", "--patterns",
+                        str(Path(__file__).resolve().parents[1] / "patterns" / "builtin.json"), "--top", "5")
+    assert code == 0
+    diffs = [p["diff"] for p in doc["patches"]]
+    assert "+    return abs(a - b)" in diffs[0]
+    assert not any("b - a" in d for d in diffs), "b - a passes the failing test but breaks the other"
+    assert doc["candidates"]["rejected"].get("breaks a passing test", 0) >= 1
+
+
+def test_hanging_test_is_killed_and_repair_completes(tmp_path, capsys):
+    files = dict(DIFF_PROJECT)
+    files["tests/test_hang.py"] = "import time\n\ndef test_hangs():\n    time.sleep(120)\n"
+    project = make_project(tmp_path, files)
+    t0 = time.monotonic()
+    code, doc = run_fix(capsys, str(project), "--test-timeout", "2", "--time-budget", "60")
+    assert time.monotonic() - t0 < 90
+    outcomes = {f["test"]: f["outcome"] for f in doc["failures"]}
+    assert outcomes["tests/test_hang.py::test_hangs"] == "timeout"
+    assert doc["status"] in ("fixed", "no_fix") and code in (0, 1)
+    leftovers = subprocess.run(["pgrep", "-f", "time.sleep\\(120\\)|test_hang"], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == ""
+
+
+def test_flaky_test_is_reported_and_not_repaired_against(tmp_path, capsys):
+    files = dict(DIFF_PROJECT)
+    marker = tmp_path / "flaky-marker"
+    files["tests/test_flaky.py"] = f"""\
+        import os
+
+        def test_sometimes():
+            path = {str(marker)!r}
+            first = not os.path.exists(path)
+            open(path, "a").close()
+            assert not first
+        """
+    project = make_project(tmp_path / "p", files)
+    code, doc = run_fix(capsys, str(project))
+    assert doc["flaky"] == ["tests/test_flaky.py::test_sometimes"]
+    assert code == 0 and doc["status"] == "fixed"
+    assert "+    return abs(a - b)" in doc["patches"][0]["diff"]
+
+
+def test_syntax_error_elsewhere_does_not_stop_the_repair(tmp_path, capsys):
+    files = dict(DIFF_PROJECT)
+    files["legacy.py"] = 'print "python 2"\n'
+    project = make_project(tmp_path, files)
+    code, doc = run_fix(capsys, str(project))
+    assert code == 0 and doc["status"] == "fixed"
+
+
+def test_suite_that_does_not_collect_is_a_clear_error(tmp_path, capsys):
+    project = make_project(tmp_path, {"tests/test_x.py": "import does_not_exist\n\ndef test_x():\n    pass\n"})
+    code, doc = run_fix(capsys, str(project))
+    assert code == 2 and doc["status"] == "error"
+    assert "does not collect" in doc["error"] and "does_not_exist" in doc["error"]
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["fix", str(tmp_path / "missing")]) == 2
+    assert main(["fix", str(tmp_path), "--patterns", str(tmp_path / "nope.json")]) == 2
+    err = capsys.readouterr().err
+    assert "not a directory" in err and "no such pattern file" in err
+
+
+def test_killed_mid_run_leaves_the_tree_byte_identical(tmp_path):
+    project = make_project(tmp_path / "p", DIFF_PROJECT)
+    before = tree_snapshot(project)
+    proc = subprocess.Popen([sys.executable, "-m", "repairbot.cli", "fix", str(project), "--format", "json"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert tree_snapshot(project) == before
+
+
+def test_text_output_shows_the_ranked_diff(copy_repo, mined_files, capsys):
+    project = copy_repo("inventory")
+    code = main(["fix", str(project), "--patterns", str(mined_files["inventory"]), "--jobs", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    bug = fixture_build.CHECKED_IN_BUGS["inventory"]
+    assert "#1 confidence" in out and f"+        {bug['fixed']}" in out
