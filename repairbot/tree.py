@@ -262,7 +262,8 @@ def _substitute(tree: Tree) -> cst.CSTNode:
 
 
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+    """Templates are canonical text: one newline convention whatever the file used."""
+    return cst.Module(body=[]).code_for_node(node).replace("\r\n", "\n")
 
 
 # ------------------------------------------------------------------ s-expressions (contexts)

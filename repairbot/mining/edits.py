@@ -120,14 +120,12 @@ class _Differ:
             self.emit_expr(x, y, ancestors)
         elif x.stmt and y.stmt and _is_line_level(ancestors):
             parent, idx = ancestors[-1]
-            self._guard(parent)
             self.emit_stmts((x,), (y,), ancestors[:-1], parent, idx == len(parent.children) - 1)
         else:
             raise _Bail
 
     def align(self, parent: Tree, name: str, xs: list[tuple[int, Tree]], ys: list[tuple[int, Tree]],
               ancestors: list[tuple[Tree, int]]) -> None:
-        self._guard(parent)
         kx, ky = [t.key for _, t in xs], [t.key for _, t in ys]
         sm = difflib.SequenceMatcher(a=kx, b=ky, autojunk=False)
         for op, i1, i2, j1, j2 in sm.get_opcodes():
@@ -173,6 +171,7 @@ class _Differ:
 
     def emit_stmts(self, xs: tuple[Tree, ...], ys: tuple[Tree, ...], ancestors: list[tuple[Tree, int]],
                    parent: Tree, at_end: bool) -> None:
+        self._guard(parent)
         if len(xs) > MAX_BLOCK_STMTS or len(ys) > MAX_BLOCK_STMTS:
             return
         bx, by = block(xs), block(ys)
@@ -273,18 +272,18 @@ def _example(stmt: Tree, old: Tree, new: Tree) -> str:
         node = _header_only(node)
     if isinstance(node, cst.ExceptHandler):
         node = cst.Try(body=_ellipsis_suite(), handlers=[node])
-    return cst.Module(body=[]).code_for_node(node)
+    return cst.Module(body=[]).code_for_node(node).replace("\r\n", "\n")
 
 
 def _block_example(owner: Tree | None, stmts: Tree) -> str:
     """The statements inside their owner's header, so the example carries the pattern's context."""
     nodes = [t.node for t in stmts.children]
     if owner is None:
-        return cst.Module(body=nodes).code
+        return cst.Module(body=nodes).code.replace("\r\n", "\n")
     node = _header_only(owner.node).with_changes(body=cst.IndentedBlock(body=nodes))
     if isinstance(node, cst.ExceptHandler):
         node = cst.Try(body=_ellipsis_suite(), handlers=[node])
-    return cst.Module(body=[]).code_for_node(node)
+    return cst.Module(body=[]).code_for_node(node).replace("\r\n", "\n")
 
 
 def iter_trees(t: Tree) -> Iterator[Tree]:

@@ -29,20 +29,32 @@ class Region:
     after: str
     line_offset: int  # add to a line inside `before` to get the file's line
     function: bool = False  # one function's source (see edits.RegionTooSmall)
+    fallback: Region | None = None  # the function's run in its module or class, if it has one
+
+
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _statements(node: ast.AST):
+    """Child statements only: expressions hold no definitions worth a region."""
+    for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        for child in getattr(node, name, ()) or ():
+            if isinstance(child, _BLOCKS):
+                yield child
 
 
 def function_spans(tree: ast.Module) -> list[Span]:
     out: list[Span] = []
 
     def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
+        for child in _statements(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = f"{prefix}{child.name}"
                 if not isinstance(child, ast.ClassDef):
                     start = min([child.lineno] + [d.lineno for d in child.decorator_list])
                     out.append(Span(name, start, child.end_lineno or child.lineno, child.col_offset))
                 visit(child, name + ".")
-            elif not isinstance(child, (ast.expr, ast.Lambda)):
+            else:
                 visit(child, prefix)
 
     visit(tree, "")
@@ -82,7 +94,7 @@ def containers(tree: ast.Module, n_lines: int) -> list[Container]:
     out = [Container("", 1, 0, n_lines, 0, tuple(_top_spans(tree.body)))]
 
     def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
+        for child in _statements(node):
             if isinstance(child, ast.ClassDef):
                 name = f"{prefix}{child.name}"
                 start = min([child.lineno] + [d.lineno for d in child.decorator_list])
@@ -92,7 +104,7 @@ def containers(tree: ast.Module, n_lines: int) -> list[Container]:
                 visit(child, name + ".")
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 visit(child, f"{prefix}{child.name}.")
-            elif not isinstance(child, (ast.expr, ast.Lambda)):
+            else:
                 visit(child, prefix)
 
     visit(tree, "")
@@ -105,6 +117,20 @@ def _innermost_container(cs: list[Container], lo: int, hi: int) -> Container:
         if c.header_end < lo and hi <= c.end and c.end - c.start < best.end - best.start:
             best = c
     return best
+
+
+def line_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, after trimming the common head and tail (fix diffs are small,
+    files are not, and SequenceMatcher is quadratic in what it is given)."""
+    head = 0
+    limit = min(len(a), len(b))
+    while head < limit and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    sm = difflib.SequenceMatcher(a=a[head:len(a) - tail], b=b[head:len(b) - tail], autojunk=False)
+    return [(op, i1 + head, i2 + head, j1 + head, j2 + head) for op, i1, i2, j1, j2 in sm.get_opcodes()]
 
 
 def _top_spans(body: list[ast.stmt]) -> list[tuple[int, int]]:
@@ -135,8 +161,7 @@ def changed_regions(before: str, after: str, tree_b: ast.Module, tree_a: ast.Mod
     # per container: runs of body-statement indexes, before and after
     runs: dict[str, list[tuple[int, int, int, int]]] = {}
     conts: dict[str, tuple[Container, Container]] = {}
-    sm = difflib.SequenceMatcher(a=bl, b=al, autojunk=False)
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
+    for op, i1, i2, j1, j2 in line_opcodes(bl, al):
         if op == "equal":
             continue
         rb, ra = _code_lines(bl, i1, i2), _code_lines(al, j1, j2)
@@ -175,8 +200,24 @@ def changed_regions(before: str, after: str, tree_b: ast.Module, tree_a: ast.Mod
             continue
         if any(lo <= sb.end and sb.start <= hi for lo, hi in covered):
             return None  # a function only partly inside a run: keep it simple and exact
-        out.append(Region(_slice(bl, sb), _slice(al, sa), line_offset(sb.start, sb.indent), True))
+        out.append(Region(_slice(bl, sb), _slice(al, sa), line_offset(sb.start, sb.indent), True,
+                          _function_run(bl, al, cont_b, cont_a, sb, sa)))
     return out
+
+
+def _function_run(bl: list[str], al: list[str], cont_b: list[Container], cont_a: list[Container],
+                  sb: Span, sa: Span) -> Region | None:
+    """The function with one neighbour each side, in its class or module: what mining needs
+    when the function itself changed as a whole."""
+    cb, ca = _innermost_container(cont_b, sb.start, sb.end), _innermost_container(cont_a, sa.start, sa.end)
+    ib = next((i for i, (st, _) in enumerate(cb.body) if st == sb.start), None)
+    ia = next((i for i, (st, _) in enumerate(ca.body) if st == sa.start), None)
+    if cb.qualname != ca.qualname or ib is None or ia is None:
+        return None
+    rb = (max(ib - 1, 0), min(ib + 1, len(cb.body) - 1))
+    ra = (max(ia - 1, 0), min(ia + 1, len(ca.body) - 1))
+    (tb, off), (ta, _) = _container_text(bl, cb, *rb), _container_text(al, ca, *ra)
+    return Region(tb, ta, off)
 
 
 def _container_text(lines: list[str], c: Container, first: int, last: int) -> tuple[str, int]:
