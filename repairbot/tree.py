@@ -277,7 +277,7 @@ def to_sexpr(tree: Tree) -> str:
         return "<edit>"
     head = tree.kind + (("=" + _quote(tree.value)) if tree.value is not None else "")
     if not tree.children:
-        return head if tree.value is not None or tree.kind[0].isupper() else head
+        return head
     inner = " ".join(f"{f}:{to_sexpr(c)}" for f, c in zip(tree.fields, tree.children))
     return f"({head} {inner})"
 

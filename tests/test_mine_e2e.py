@@ -56,7 +56,7 @@ def _best_support(patterns, canonical) -> int:
 def test_each_fix_kind_is_mined_with_its_support(mined, repo):
     result = mined[repo]
     expected = fixture_build.EXPECTED_FIXES[repo]
-    for kind, count in expected.items():
+    for kind in expected:
         want = sum(expected.get(k, 0) for k in MERGED.get(kind, (kind,)))
         want = min(want, AT_LEAST.get(kind, want))
         if want < 2:

@@ -10,7 +10,7 @@ with the edit replaced by a slot, and whether it sits at the end of its block.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -284,10 +284,3 @@ def _block_example(owner: Tree | None, stmts: Tree) -> str:
     if isinstance(node, cst.ExceptHandler):
         node = cst.Try(body=_ellipsis_suite(), handlers=[node])
     return cst.Module(body=[]).code_for_node(node).replace("\r\n", "\n")
-
-
-def iter_trees(t: Tree) -> Iterator[Tree]:
-    yield from t.walk()
-
-
-__all__ = ["Where", "extract_edits", "SLOT"]
