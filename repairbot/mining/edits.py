@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from repairbot.context import block_context, block_owner, expr_context
-from repairbot.tree import BLOCK, BODY_FIELDS, SLOT, Tree, block, from_cst
+from repairbot.tree import BLOCK, BODY_FIELDS, Tree, block, from_cst
 from repairbot.types import Edit, EditKind
 
 MAX_EDIT_NODES = 120  # larger changes are refactorings, not fix patterns
