@@ -1,7 +1,7 @@
 """Priors for candidates and confidence for validated patches: one documented formula each.
 
 pattern prior (in [0, 1]), before any test has run:
-    learned:  support_term * (0.5 + 0.5 * specificity) * (1 - rejection)
+    learned:  support_term * (0.5 + 0.5 * specificity) * (1 - 0.5 * rejection)
               support_term = 1 - 1 / (1 + support)        (2 edits -> 0.67, 5 -> 0.83)
     built-in: 0.3 * (0.5 + 0.5 * specificity)             (generic operators rank below learned fixes)
 
@@ -28,7 +28,9 @@ def pattern_prior(p: Pattern) -> float:
     if p.origin == "builtin":
         return 0.3 * spec
     support_term = 1.0 - 1.0 / (1.0 + max(0, s.support))
-    return support_term * spec * (1.0 - max(0.0, min(1.0, s.rejection)))
+    # Rejection lowers a pattern but does not silence it: a pattern whose before side is common
+    # (subscripts, comparisons) is still the right fix where the tests say so.
+    return support_term * spec * (1.0 - 0.5 * max(0.0, min(1.0, s.rejection)))
 
 
 def changed_lines(diff: str) -> int:

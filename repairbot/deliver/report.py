@@ -39,7 +39,10 @@ def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
             for p in r.patches
         ],
         "candidates": {"generated": len(r.candidates), "validated": len(r.validations), "not_tried": r.not_tried,
-                       "rejected": _rejections(r)},
+                       "rejected": _rejections(r),
+                       "tried": [{"pattern": v.candidate.pattern_id, "file": v.candidate.file,
+                                  "line": v.candidate.line, "plausible": v.plausible, "reason": v.reason,
+                                  "seconds": round(v.seconds, 3)} for v in r.validations]},
         "applied": str(applied) if applied else None,
         "timings": {k: round(v, 3) for k, v in r.timings.items()},
     }

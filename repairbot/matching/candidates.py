@@ -15,8 +15,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from repairbot.matching.instantiate import InstantiationError, apply_match
-from repairbot.matching.match import Compiled, Target, find_matches
+from repairbot.matching.apply import Failed, rewrites
+from repairbot.matching.match import Compiled, Target
 from repairbot.rank import pattern_prior
 from repairbot.types import Candidate, Location, Skip
 
@@ -55,18 +55,16 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
             skips.append(Skip("unparsable_location_file", rel, type(e).__name__))
             continue
         for loc in locs:
-            for m in find_matches(target, patterns, lines=[loc.line]):
-                try:
-                    rw = apply_match(target.module, m)
-                except InstantiationError as e:
-                    skips.append(Skip("instantiation_failed", f"{rel}:{m.line}", str(e)))
+            for r in rewrites(target, patterns, {loc.line}):
+                if isinstance(r, Failed):
+                    skips.append(Skip("instantiation_failed", f"{rel}:{r.line}", r.reason))
                     continue
-                if rw.new_source == source:
+                if r.new_source == source:
                     continue
-                p = m.compiled.pattern
-                prior = pattern_prior(p) * loc.score * _distance_factor(loc.line, m.line, m.end_line)
-                fp = fingerprint(rel, rw.new_source)
-                c = Candidate(p.id, rel, m.line, source, rw.new_source, unified_diff(rel, source, rw.new_source),
+                p = r.compiled.pattern
+                prior = pattern_prior(p) * loc.score * _distance_factor(loc.line, r.line, r.end_line)
+                fp = fingerprint(rel, r.new_source)
+                c = Candidate(p.id, rel, r.line, source, r.new_source, unified_diff(rel, source, r.new_source),
                               round(prior, 6), loc.score, fp)
                 if fp not in best or best[fp].prior < c.prior:
                     best[fp] = c

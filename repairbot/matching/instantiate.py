@@ -50,9 +50,19 @@ class _Fill(cst.CSTTransformer):
 
 def apply_match(module: cst.Module, m: Match) -> Rewrite:
     """Return the whole new file for one match; raises InstantiationError."""
+    return _checked(lambda parens: _splice(module, m, parens), m.line, m.end_line)
+
+
+def replace_node(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode, line: int, end_line: int) -> Rewrite:
+    """The whole new file with one node replaced (procedural operators); raises InstantiationError."""
+    return _checked(lambda _parens: _replace(module, old, new), line, end_line)
+
+
+def _checked(make, line: int, end_line: int) -> Rewrite:
+    """Print, re-parse and compare: the generated file must parse to exactly the intended tree."""
     last_error = "no attempt"
     for parens in (False, True):
-        new_module = _splice(module, m, parens)
+        new_module = make(parens)
         code = new_module.code
         try:
             reparsed = cst.parse_module(code)
@@ -60,7 +70,7 @@ def apply_match(module: cst.Module, m: Match) -> Rewrite:
             last_error = f"generated code does not parse: {str(e).splitlines()[0]}"
             continue
         if from_cst(reparsed).key == from_cst(new_module).key:
-            return Rewrite(code, m.line, m.end_line)
+            return Rewrite(code, line, end_line)
         last_error = "generated code parses differently (precedence)"
     raise InstantiationError(last_error)
 

@@ -36,6 +36,9 @@ class Compiled:
 
 
 def compile_pattern(p: Pattern) -> Compiled:
+    if p.guard:  # a procedural operator: its templates are documentation only
+        placeholder = parse_template("{h0}", "expr")
+        return Compiled(p, placeholder, placeholder, None)
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     ctx = from_sexpr(p.context) if p.context else None
     return Compiled(p, parse_template(p.before, kind), parse_template(p.after, kind), ctx)

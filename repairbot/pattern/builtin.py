@@ -24,6 +24,7 @@ class Op:
     example: tuple[str, str]
     kind: EditKind = EditKind.EXPR
     at_block_end: bool = False
+    guard: str | None = None  # a procedural operator in repairbot.matching.operators
 
 
 E, S = EditKind.EXPR, EditKind.STMTS
@@ -83,15 +84,23 @@ OPS: tuple[Op, ...] = (
        ("def f(u):\n    n = u.name\n", "def f(u):\n    if u is None:\n        return None\n    n = u.name\n"), S),
     Op("missing return", "return", "{h0} = {h1}\n", "{h0} = {h1}\nreturn {h0}\n",
        ("def f(a):\n    out = a * 2\n", "def f(a):\n    out = a * 2\n    return out\n"), S, True),
+    # procedural: the templates document them, the operator does the work
+    Op("integer literal +/- 1", "literal", "{h0}", "{h0} +/- 1", ("for i in range(1, n): ...\n",
+       "for i in range(0, n): ...\n"), guard="int_step"),
+    Op("similar name in scope", "name", "{h0}", "{h1}",
+       ("def f(total, count):\n    return totl / count\n", "def f(total, count):\n    return total / count\n"),
+       guard="similar_name"),
 )
 
 
 def to_pattern(op: Op) -> Pattern:
     kind = "expr" if op.kind == EditKind.EXPR else "stmts"
     tree = parse_template(op.before, kind)
+    if op.guard:
+        tree = parse_template("{h0}", "expr")
     spec = round(tree.concrete / max(1, tree.size), 4)
     return Pattern(
-        id=pattern_id(op.kind, op.before, op.after, None, op.at_block_end),
+        id=pattern_id(op.kind, op.before, op.after, op.guard, op.at_block_end),
         kind=op.kind,
         before=op.before,
         after=op.after,
@@ -103,6 +112,7 @@ def to_pattern(op: Op) -> Pattern:
         name=op.name,
         category=op.category,
         origin="builtin",
+        guard=op.guard,
     )
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from repairbot.matching.instantiate import InstantiationError, apply_match
-from repairbot.matching.match import Target, compile_pattern, find_matches
+from repairbot.matching.apply import Failed, rewrites
+from repairbot.matching.match import Target, compile_pattern
 from repairbot.tree import from_cst
 from repairbot.types import Example, Pattern
 
@@ -19,21 +19,18 @@ def example_problem(p: Pattern, ex: Example) -> str | None:
     """None if the pattern turns ex.before into ex.after, else what went wrong."""
     try:
         compiled = compile_pattern(p)
-        target = Target.parse(ex.before, positions=False)
+        target = Target.parse(ex.before)
         want = from_cst(cst.parse_module(ex.after)).key
     except (cst.ParserSyntaxError, ValueError) as e:
         return f"cannot parse: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-    matches = find_matches(target, [compiled])
-    if not matches:
-        return "before side does not match the example"
-    for m in matches:
-        try:
-            rewrite = apply_match(target.module, m)
-        except InstantiationError:
+    found = False
+    for r in rewrites(target, [compiled]):
+        if isinstance(r, Failed):
             continue
-        if from_cst(cst.parse_module(rewrite.new_source)).key == want:
+        found = True
+        if from_cst(cst.parse_module(r.new_source)).key == want:
             return None
-    return "no match rewrites the example into its after code"
+    return "no match rewrites the example into its after code" if found else "before side does not match the example"
 
 
 def problems(p: Pattern) -> list[str]:

@@ -1,0 +1,56 @@
+"""Every rewrite a set of patterns makes in one file: templates and procedural operators alike.
+
+Candidate generation (`repairbot fix`) and example verification both go through here, so a
+pattern's examples are checked by exactly the code that later applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from repairbot.matching.instantiate import InstantiationError, apply_match, replace_node
+from repairbot.matching.match import Compiled, Target, find_matches
+from repairbot.matching.operators import OPERATORS
+
+
+@dataclass(frozen=True)
+class Applied:
+    compiled: Compiled
+    line: int
+    end_line: int
+    new_source: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    compiled: Compiled
+    line: int
+    reason: str
+
+
+def rewrites(target: Target, patterns: Sequence[Compiled],
+             lines: set[int] | None = None) -> Iterator[Applied | Failed]:
+    templated = [c for c in patterns if not c.pattern.guard]
+    for m in find_matches(target, templated, lines):
+        try:
+            rw = apply_match(target.module, m)
+        except InstantiationError as e:
+            yield Failed(m.compiled, m.line, str(e))
+            continue
+        yield Applied(m.compiled, rw.line, rw.end_line, rw.new_source)
+    for c in patterns:
+        if not c.pattern.guard:
+            continue
+        op = OPERATORS.get(c.pattern.guard)
+        if op is None:
+            yield Failed(c, 0, f"unknown operator {c.pattern.guard!r}")
+            continue
+        for old, new in op(target, lines):
+            first, last = target.span(old)
+            try:
+                rw = replace_node(target.module, old.node, new, first, last)
+            except InstantiationError as e:
+                yield Failed(c, first, str(e))
+                continue
+            yield Applied(c, first, last, rw.new_source)
