@@ -87,7 +87,7 @@ def test_rendered_template_parses_back_to_the_same_tree(x, y):
 
 
 @settings(max_examples=150, deadline=None)
-@given(EXPRS, EXPRS, st.sampled_from(["len({})", "({} or 0)", "max({}, 0)", "{}.strip()"]))
+@given(EXPRS, EXPRS, st.sampled_from(["len({})", "({} or 0)", "max({}, 0)", "({}).strip()"]))
 def test_joint_holes_stay_consistent_between_before_and_after(x, y, wrap):
     """The same transformation applied to two inputs generalises to one pattern whose after holes
     are bound by its before side, and which maps each before to its own after."""
@@ -116,3 +116,30 @@ def test_hole_positions_are_expressions_only():
     y = from_cst(cst.parse_expression("g.shutdown()"))
     g, _ = _au(x, y)
     assert render(rename_holes([g])[0]) == "{h0}.{h1}()"
+
+
+@settings(max_examples=100, deadline=None)
+@given(EXPRS, EXPRS, st.sampled_from(["({}) * 2", "{} + 1", "-{}", "not {}", "f({})", "{}.x"]))
+def test_instantiating_a_learned_pattern_in_code_keeps_precedence(x, y, wrap):
+    """Mine `e -> wrap(e)` from two edits, apply it to a third statement: the result must be the
+    wrapped expression as a tree (parentheses added where precedence needs them)."""
+    from repairbot.matching.instantiate import apply_match
+    from repairbot.matching.match import Target, compile_pattern, find_matches
+    from repairbot.types import Pattern, Scores
+
+    after = wrap.format("{h0}")
+    p = Pattern("t", EditKind.EXPR, "{h0}", after, ("h0",), None, False, Scores(2, 2, 2, 0.0), ())
+    bare = x[1:-1] if x.startswith("(") and x.endswith(")") else x
+    try:
+        cst.parse_expression(bare)
+    except cst.ParserSyntaxError:
+        bare = x
+    source = f"v = {bare}\n"  # no parentheses of its own: instantiation must add them
+    target = Target.parse(source)
+    value = target.module.body[0].body[0].value
+    matches = [m for m in find_matches(target, [compile_pattern(p)]) if m.node.node is value]
+    assert len(matches) == 1
+    new = apply_match(target.module, matches[0]).new_source
+    want = T(wrap.format("(" + x + ")"))
+    got = from_cst(cst.parse_module(new).body[0].body[0].value)
+    assert got == want

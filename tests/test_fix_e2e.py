@@ -193,3 +193,29 @@ def test_text_output_shows_the_ranked_diff(copy_repo, mined_files, capsys):
     assert code == 0
     bug = fixture_build.CHECKED_IN_BUGS["inventory"]
     assert "#1 confidence" in out and f"+        {bug['fixed']}" in out
+
+
+def test_trace_from_a_log_is_another_localisation_source(tmp_path, capsys):
+    project = make_project(tmp_path / "p", DIFF_PROJECT)
+    log = tmp_path / "prod.log"
+    log.write_text(
+        "2026-11-27 10:00:01 ERROR request failed\n"
+        "2026-11-27 10:00:01 ERROR Traceback (most recent call last):\n"
+        '2026-11-27 10:00:01 ERROR   File "/srv/app/releases/42/calc.py", line 2, in gap\n'
+        "2026-11-27 10:00:01 ERROR     return a - b\n"
+        "2026-11-27 10:00:01 ERROR ValueError: negative gap\n")
+    code, doc = run_fix(capsys, str(project), "--trace", str(log))
+    assert code == 0
+    top = doc["localization"][0]
+    assert (top["file"], top["line"]) == ("calc.py", 2) and "trace-file" in top["sources"]
+
+
+def test_config_errors_name_the_file_and_key(repos, copy_repo, capsys):
+    project = copy_repo("textkit")
+    (project / "pyproject.toml").write_text("[tool.repairbot.mine]\nmax_files = 'many'\n")
+    assert main(["mine", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "pyproject.toml: tool.repairbot.mine.max_files: expected int" in err
+    (project / "pyproject.toml").write_text("[tool.repairbot.mine]\nfix_mesage = 'x'\n")
+    assert main(["mine", str(project)]) == 2
+    assert "unknown key" in capsys.readouterr().err

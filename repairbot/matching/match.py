@@ -110,8 +110,9 @@ def find_matches(target: Target, patterns: Sequence[Compiled],
     for c in patterns:
         by_kind.setdefault(c.root_kinds[0] if c.root_kinds else "", []).append(c)
     out: list[Match] = []
+    anywhere = by_kind.get(HOLE, [])  # before side is one hole: any expression
     for node, ancestors in _walk(target.tree, []):
-        for cp in by_kind.get(node.kind, ()):
+        for cp in (*by_kind.get(node.kind, ()), *(anywhere if node.expr else ())):
             if cp.before.kind != BLOCK:
                 m = _match_expr(target, cp, node, ancestors)
                 if m is not None and _wanted(m, wanted):
