@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--python", default=sys.executable, help="interpreter that runs the project's tests")
     f.add_argument("--include-tests", action="store_true", help="allow test files as repair targets")
 
+    sg = sub.add_parser("suggest", help="rank candidate fixes at a flagged line, without running tests")
+    sg.add_argument("where", metavar="FILE:LINE")
+    sg.add_argument("--top", type=int, default=5)
+    sg.add_argument("--patterns", type=Path, action="append", default=[], help="extra pattern file(s)")
+    sg.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+    sg.add_argument("--format", choices=("text", "json"), default="text")
+
     pt = sub.add_parser("patterns", help="list or show patterns")
     psub = pt.add_subparsers(dest="patterns_command", required=True, parser_class=_Parser)
     for name in ("list", "show"):
@@ -85,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_patterns(args)
         if args.command == "fix":
             return cmd_fix(args)
+        if args.command == "suggest":
+            return cmd_suggest(args)
     except UsageError as e:
         print(f"repairbot: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -221,6 +231,56 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if report.status == "error":
         return EXIT_USAGE
     return EXIT_OK if report.status in ("fixed", "no_failure") else EXIT_FOUND
+
+
+# ------------------------------------------------------------------ suggest
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """Getafix's prediction step: candidates at one line, ranked by pattern prior and distance."""
+    from repairbot.matching.candidates import generate
+    from repairbot.matching.match import compile_pattern
+    from repairbot.types import Location
+
+    file_part, _, line_part = args.where.rpartition(":")
+    if not file_part or not line_part.isdigit() or int(line_part) < 1:
+        raise UsageError(f"{args.where!r}: expected FILE:LINE")
+    path, line = Path(file_part), int(line_part)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    if args.top < 1:
+        raise UsageError("--top must be at least 1")
+    for f in args.patterns:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such pattern file")
+    files = ([] if args.no_library else store.library_paths()) + list(args.patterns)
+    patterns = [compile_pattern(p) for p in store.load_many(files)]
+    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
+    unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
+    if unparsable:
+        raise UsageError(f"{path}: cannot parse ({unparsable[0].detail})")
+    top = [replace(c, diff=_rebase_diff(c.diff, path.name, str(path))) for c in cset.candidates[: args.top]]
+    if args.format == "json":
+        print(json.dumps({"file": str(path), "line": line, "suggestions": [
+            {"rank": i + 1, "score": c.prior, "pattern": c.pattern_id, "line": c.line,
+             "diff": c.diff}
+            for i, c in enumerate(top)]}, indent=2))
+        return EXIT_OK
+    console = _console()
+    if not top:
+        console.print(f"no suggestion at {path}:{line}")
+    for i, c in enumerate(top):
+        console.print(f"#{i + 1} score {c.prior:.3f}  pattern {c.pattern_id}  line {c.line}", markup=False)
+        console.print(c.diff.rstrip("\n"), markup=False, highlight=False)
+    return EXIT_OK
+
+
+def _rebase_diff(diff: str, old: str, new: str) -> str:
+    """Name the file as the user did in a diff made relative to the file's folder."""
+    head, sep, body = diff.partition("\n@@")
+    for prefix in ("a/", "b/"):
+        head = head.replace(prefix + old, prefix + new)
+    return head + sep + body
 
 
 # ------------------------------------------------------------------ patterns

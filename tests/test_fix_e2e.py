@@ -219,3 +219,16 @@ def test_config_errors_name_the_file_and_key(repos, copy_repo, capsys):
     (project / "pyproject.toml").write_text("[tool.repairbot.mine]\nfix_mesage = 'x'\n")
     assert main(["mine", str(project)]) == 2
     assert "unknown key" in capsys.readouterr().err
+
+
+def test_suggest_ranks_fixes_at_a_flagged_line(repos, mined_files, capsys):
+    bug = fixture_build.CHECKED_IN_BUGS["inventory"]
+    where = f"{repos['inventory'] / bug['file']}:{bug['line']}"
+    assert main(["suggest", where, "--patterns", str(mined_files["inventory"]), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    top = doc["suggestions"][0]
+    assert f"+        {bug['fixed']}" in top["diff"] and f"-        {bug['buggy']}" in top["diff"]
+    assert top["rank"] == 1 and top["line"] == bug["line"]
+    assert main(["suggest", "nofile.py:3"]) == 2
+    assert main(["suggest", str(repos["inventory"] / bug["file"])]) == 2
+    assert "expected FILE:LINE" in capsys.readouterr().err

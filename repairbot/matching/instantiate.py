@@ -9,6 +9,7 @@ parenthesised and the check is repeated; a candidate that still differs is dropp
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import libcst as cst
@@ -59,23 +60,25 @@ def replace_node(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode, line: i
 
 
 def _checked(make, line: int, end_line: int) -> Rewrite:
-    """Print, re-parse and compare: the generated file must parse to exactly the intended tree."""
+    """Re-parse what changed: the statements holding the change must print and parse back to
+    exactly the intended trees (the rest of the file is the user's code, unchanged)."""
     last_error = "no attempt"
     for parens in (False, True):
-        new_module = make(parens)
-        code = new_module.code
+        new_module, changed = make(parens)
+        code = "".join(new_module.code_for_node(st) for st in changed)
         try:
-            reparsed = cst.parse_module(code)
+            reparsed = cst.parse_module(code).body if changed else []
         except cst.ParserSyntaxError as e:
             last_error = f"generated code does not parse: {str(e).splitlines()[0]}"
             continue
-        if from_cst(reparsed).key == from_cst(new_module).key:
-            return Rewrite(code, line, end_line)
+        if [from_cst(x).key for x in reparsed] == [from_cst(x).key for x in changed]:
+            return Rewrite(new_module.code, line, end_line)
         last_error = "generated code parses differently (precedence)"
     raise InstantiationError(last_error)
 
 
-def _splice(module: cst.Module, m: Match, parens: bool) -> cst.Module:
+def _splice(module: cst.Module, m: Match, parens: bool) -> tuple[cst.Module, list[cst.CSTNode]]:
+    """The new module and the statements to re-parse."""
     nodes = {k: v.node for k, v in m.bindings.items()}
     fill = _Fill(nodes, parens)
     after = to_placeholders(m.compiled.pattern.after)
@@ -94,12 +97,57 @@ def _splice(module: cst.Module, m: Match, parens: bool) -> cst.Module:
     body[m.start:m.start + m.count] = stmts
     new_parent = parent.with_changes(body=body)
     if parent is module:
-        return new_parent
-    return _replace(module, parent, new_parent)
+        return new_parent, stmts
+    new_module, _ = _replace(module, parent, new_parent)
+    return new_module, stmts
 
 
-def _replace(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode) -> cst.Module:
-    result = module.deep_replace(old, new)
-    if not isinstance(result, cst.Module):
+def _replace(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode) -> tuple[cst.Module, list[cst.CSTNode]]:
+    """Rebuild only the path from `old` up to the module (deep_replace visits the whole tree);
+    also return the innermost rebuilt statement, the unit to re-parse."""
+    parents = _parents(module)
+    child_old, child_new = old, new
+    stmt = [new] if isinstance(new, cst.BaseStatement) else []
+    node = parents.get(id(old))
+    if node is None and old is not module:
+        raise InstantiationError("node is not part of this module")
+    while node is not None:
+        node_new = node.with_changes(**_field_with(node, child_old, child_new))
+        if not stmt and isinstance(node_new, cst.BaseStatement):
+            stmt = [node_new]
+        child_old, child_new = node, node_new
+        node = parents.get(id(node))
+    if not isinstance(child_new, cst.Module):
         raise InstantiationError("replacement removed the module")
-    return result
+    return child_new, stmt or list(child_new.body)
+
+
+def _field_with(node: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> dict[str, object]:
+    for f in dataclasses.fields(node):
+        v = getattr(node, f.name)
+        if v is old:
+            return {f.name: new}
+        if isinstance(v, (list, tuple)) and any(x is old for x in v):
+            return {f.name: type(v)(new if x is old else x for x in v)}
+    raise InstantiationError(f"{type(old).__name__} not found in its parent {type(node).__name__}")
+
+
+_PARENT_CACHE: dict[int, tuple[cst.Module, dict[int, cst.CSTNode]]] = {}
+
+
+def _parents(module: cst.Module) -> dict[int, cst.CSTNode]:
+    """id(child) -> parent, built once per module (a fix run rewrites the same file many times)."""
+    hit = _PARENT_CACHE.get(id(module))
+    if hit is not None and hit[0] is module:
+        return hit[1]
+    out: dict[int, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        n = stack.pop()
+        for c in n.children:
+            out[id(c)] = n
+            stack.append(c)
+    if len(_PARENT_CACHE) >= 8:
+        _PARENT_CACHE.pop(next(iter(_PARENT_CACHE)))
+    _PARENT_CACHE[id(module)] = (module, out)
+    return out
