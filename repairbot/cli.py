@@ -64,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--python", default=sys.executable, help="interpreter that runs the project's tests")
     f.add_argument("--include-tests", action="store_true", help="allow test files as repair targets")
 
+    ck = sub.add_parser("check", help="flag code matching known bug patterns (pre-merge check)")
+    ck.add_argument("path", nargs="?", default=".", help="project root (default: current directory)")
+    ck.add_argument("--base", help="only lines changed since this revision")
+    ck.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    ck.add_argument("--min-confidence", type=float, default=0.5,
+                    help="report findings from this confidence up, and exit 1 if there is one (default 0.5)")
+    ck.add_argument("--patterns", type=Path, action="append", default=[], help="extra pattern file(s)")
+    ck.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+
     sg = sub.add_parser("suggest", help="rank candidate fixes at a flagged line, without running tests")
     sg.add_argument("where", metavar="FILE:LINE")
     sg.add_argument("--top", type=int, default=5)
@@ -95,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_fix(args)
         if args.command == "suggest":
             return cmd_suggest(args)
+        if args.command == "check":
+            return cmd_check(args)
     except UsageError as e:
         print(f"repairbot: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -231,6 +242,48 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if report.status == "error":
         return EXIT_USAGE
     return EXIT_OK if report.status in ("fixed", "no_failure") else EXIT_FOUND
+
+
+# ------------------------------------------------------------------ check
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from repairbot.deliver import check
+
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    if not 0.0 <= args.min_confidence <= 1.0:
+        raise UsageError("--min-confidence must be in [0, 1]")
+    for f in args.patterns:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such pattern file")
+    files = ([] if args.no_library else store.library_paths()) + list(args.patterns)
+    try:
+        findings, skips, n_files = check.run_check(root, store.load_many(files), args.base, args.min_confidence)
+    except check.CheckInputError as e:
+        raise UsageError(str(e)) from None
+    if args.format == "json":
+        print(check.to_json(findings, n_files, skips))
+    elif args.format == "github":
+        sys.stdout.write(check.to_github(findings))
+    elif args.format == "sarif":
+        try:
+            ver = version("repairbot")
+        except PackageNotFoundError:
+            ver = "0"
+        print(check.to_sarif(findings, ver))
+    else:
+        console = _console()
+        for f in findings:
+            console.print(f"{f.file}:{f.line}: [{f.pattern}] {f.name} (confidence {f.confidence:.2f})",
+                          markup=False, highlight=False)
+            console.print(f.diff.rstrip("\n"), markup=False, highlight=False)
+        console.print(f"{len(findings)} finding(s) in {n_files} file(s)"
+                      + (f", {len(skips)} unreadable" if skips else ""), markup=False)
+    return EXIT_FOUND if any(f.confidence >= args.min_confidence for f in findings) else EXIT_OK
 
 
 # ------------------------------------------------------------------ suggest

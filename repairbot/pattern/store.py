@@ -102,11 +102,13 @@ def load(path: Path) -> list[Pattern]:
 
 
 def load_many(paths: Iterable[Path]) -> list[Pattern]:
-    """Load several sets; a pattern id seen twice keeps its first occurrence."""
+    """Load several sets. Ids are content hashes, so a built-in operator and a learned pattern
+    can be the same pattern: the copy with more evidence (support) wins, else the first."""
     seen: dict[str, Pattern] = {}
     for p in paths:
         for pat in load(p):
-            seen.setdefault(pat.id, pat)
+            if pat.id not in seen or pat.scores.support > seen[pat.id].scores.support:
+                seen[pat.id] = pat
     return list(seen.values())
 
 

@@ -1,0 +1,63 @@
+"""`repairbot check`: findings on fixture code in each format, changed lines only with --base."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from conftest import fixture_build
+
+from repairbot.cli import main
+
+
+@pytest.fixture(scope="module")
+def inventory_patterns(repos, tmp_path_factory):
+    out = tmp_path_factory.mktemp("check") / "inventory.json"
+    assert main(["mine", str(repos["inventory"]), "--out", str(out), "--format", "json"]) == 0
+    return out
+
+
+def test_check_finds_the_checked_in_bug_with_its_fix(repos, inventory_patterns, capsys):
+    code = main(["check", str(repos["inventory"]), "--patterns", str(inventory_patterns), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    bug = fixture_build.CHECKED_IN_BUGS["inventory"]
+    hits = [f for f in doc["findings"] if f["file"] == bug["file"] and f["line"] == bug["line"]]
+    assert code == 1 and hits and bug["fixed"] in hits[0]["message"]
+    assert all(f["confidence"] >= 0.5 for f in doc["findings"])
+
+
+def test_github_and_sarif_formats(repos, inventory_patterns, capsys):
+    bug = fixture_build.CHECKED_IN_BUGS["inventory"]
+    main(["check", str(repos["inventory"]), "--patterns", str(inventory_patterns), "--format", "github"])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(ln.startswith(f"::warning file={bug['file']},line={bug['line']},") for ln in lines)
+    main(["check", str(repos["inventory"]), "--patterns", str(inventory_patterns), "--format", "sarif"])
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert run["results"] and all(r["ruleId"] in rule_ids for r in run["results"])
+    loc = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    assert {"artifactLocation": {"uri": bug["file"]}, "region": {"startLine": bug["line"], "endLine": bug["line"]}} in loc
+
+
+def test_base_limits_the_check_to_changed_lines(copy_repo, capsys):
+    project = copy_repo("textkit")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    (project / "textkit" / "fresh.py").write_text("def f(x):\n    if x == None:\n        return 0\n    return x\n")
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "add fresh"], cwd=project, check=True)
+    assert main(["check", str(project), "--base", "HEAD~1", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["files"] == 1
+    assert [(f["file"], f["line"]) for f in doc["findings"]] == [("textkit/fresh.py", 2)]
+    assert "if x is None:" in doc["findings"][0]["message"]
+
+
+def test_clean_code_exits_0_and_bad_base_exits_2(copy_repo, capsys):
+    project = copy_repo("geometry")
+    assert main(["check", str(project), "--base", "HEAD", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert main(["check", str(project), "--base", "no-such-rev"]) == 2
+    assert "no-such-rev" in capsys.readouterr().err
