@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
-
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
-from repairbot.matching.match import Target, compile_pattern
+from repairbot.matching.match import Target, UnreadableFile, compile_pattern
 from repairbot.types import Pattern, Skip
 
 LINT_PRECISION = 0.9
@@ -91,11 +89,11 @@ def run_check(root: Path, patterns: Sequence[Pattern], base: str | None = None,
     skips: list[Skip] = []
     for rel, lines in scope.items():
         try:
-            source = (root / rel).read_bytes().decode("utf-8")
-            target = Target.parse(source)
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
-            skips.append(Skip("unreadable_file", rel, type(e).__name__))
+            target = Target.read(root / rel)
+        except UnreadableFile as e:
+            skips.append(Skip("unreadable_file", rel, str(e)))
             continue
+        source = target.source
         for r in rewrites(target, compiled, lines):
             if not isinstance(r, Applied) or r.new_source == source:
                 continue

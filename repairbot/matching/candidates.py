@@ -13,10 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
-
 from repairbot.matching.apply import Failed, rewrites
-from repairbot.matching.match import Compiled, Target
+from repairbot.matching.match import Compiled, Target, UnreadableFile
 from repairbot.rank import pattern_prior
 from repairbot.types import Candidate, Location, Skip
 
@@ -49,11 +47,11 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
     skips: list[Skip] = []
     for rel, locs in by_file.items():
         try:
-            source = (root / rel).read_bytes().decode("utf-8")
-            target = Target.parse(source)
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
-            skips.append(Skip("unparsable_location_file", rel, type(e).__name__))
+            target = Target.read(root / rel)
+        except UnreadableFile as e:
+            skips.append(Skip("unparsable_location_file", rel, str(e)))
             continue
+        source = target.source
         for loc in locs:
             for r in rewrites(target, patterns, {loc.line}):
                 if isinstance(r, Failed):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -44,6 +45,10 @@ def compile_pattern(p: Pattern) -> Compiled:
     return Compiled(p, parse_template(p.before, kind), parse_template(p.after, kind), ctx)
 
 
+class UnreadableFile(Exception):
+    """A file that cannot be matched against: unreadable, not UTF-8, or not valid Python."""
+
+
 @dataclass
 class Target:
     """One parsed source file, ready for matching."""
@@ -62,6 +67,13 @@ class Target:
             for node, rng in wrapper.resolve(PositionProvider).items():
                 lines[id(node)] = (rng.start.line, rng.end.line)
         return cls(source, module, from_cst(module), lines)
+
+    @classmethod
+    def read(cls, path: Path) -> Target:
+        try:
+            return cls.parse(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
+            raise UnreadableFile(type(e).__name__) from None
 
     def span(self, t: Tree) -> tuple[int, int]:
         return self.lines.get(id(t.node), (0, 0))
