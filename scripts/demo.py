@@ -38,7 +38,7 @@ def main() -> int:
         return 1
     code = step("fix", "fix", str(project), "--patterns", str(patterns))
     print("\nThe tree was not modified (no --apply). Try: "
-          f"repairbot fix {project} --patterns {patterns} --apply")
+          f".venv/bin/repairbot fix {project} --patterns {patterns} --apply")
     return 0 if code == 0 else 1
 
 
