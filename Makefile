@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check repairbot tests fixtures benchmarks scripts
