@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -63,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel validations (default: cores)")
     f.add_argument("--python", default=sys.executable, help="interpreter that runs the project's tests")
     f.add_argument("--include-tests", action="store_true", help="allow test files as repair targets")
+    f.add_argument("--policy", metavar="ENV", help="decide with [tool.repairbot.policy.ENV]; --apply then "
+                                                   "applies only when the policy allows auto-remediation")
+    f.add_argument("--audit", type=Path, metavar="DB", help="append this run to an audit journal (SQLite)")
+
+    au = sub.add_parser("audit", help="list runs in an audit journal, or explain one")
+    au.add_argument("db", type=Path, help="the journal (e.g. .repairbot/audit.db)")
+    au.add_argument("run", nargs="?", type=int, help="a run id: show it end to end")
+    au.add_argument("--since", type=float, default=None, help="only runs started after this Unix time")
+    au.add_argument("--format", choices=("text", "json"), default="text")
 
     ck = sub.add_parser("check", help="flag code matching known bug patterns (pre-merge check)")
     ck.add_argument("path", nargs="?", default=".", help="project root (default: current directory)")
@@ -106,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_suggest(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "audit":
+            return cmd_audit(args)
     except UsageError as e:
         print(f"repairbot: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -221,27 +233,110 @@ def cmd_fix(args: argparse.Namespace) -> int:
     opts = FixOptions(tests=tuple(args.tests), trace_text=trace, jobs=args.jobs, time_budget=args.time_budget,
                       top=args.top, python=args.python, test_timeout=args.test_timeout,
                       include_tests=args.include_tests)
+    policy = None
+    if args.policy:
+        policies = load_config(root).policies
+        if args.policy not in policies:
+            known = ", ".join(sorted(policies)) or "none configured"
+            raise UsageError(f"no policy {args.policy!r} in [tool.repairbot.policy] (known: {known})")
+        policy = policies[args.policy]
+    journal, run_id = None, 0
+    if args.audit:
+        from repairbot.audit import Journal
+
+        journal = Journal(args.audit)
+        run_id = journal.start_run("fix", root.resolve(), list(sys.argv[1:]))
     text = args.format == "text"
     console = _console(stderr=True)
     say = (lambda msg: console.print(msg, style="dim", markup=False, highlight=False)) if text else None
     try:
         report = run_fix(root, patterns, opts, progress=say)
     except FixInputError as e:
+        if journal:
+            journal.record(run_id, "end", status="error", error=str(e))
         raise UsageError(str(e)) from None
+    decision = policy.decide(report.patches[0].confidence, report.patches[0].validation.candidate.file) \
+        if policy and report.patches else None
     applied = None
-    if args.apply and report.patches:
+    if args.apply and report.patches and (decision is None or decision.action == "auto"):
         try:
             applied = apply_patch(root, report.patches[0])
         except ApplyError as e:
             print(f"repairbot: error: {e}", file=sys.stderr)
+            if journal:
+                journal.record(run_id, "end", status="apply_failed", error=str(e))
             return EXIT_FOUND
+    if journal:
+        _journal_fix(journal, run_id, report, decision, applied)
+        journal.close()
     if text:
-        print_fix(_console(), report, applied)
+        print_fix(_console(), report, applied, decision)
     else:
-        print(json.dumps(fix_json(report, applied), indent=2))
+        doc = fix_json(report, applied)
+        doc["decision"] = None if decision is None else {
+            "action": decision.action, "policy": decision.policy, "thresholds": dict(decision.thresholds),
+            "reason": decision.reason}
+        print(json.dumps(doc, indent=2))
     if report.status == "error":
         return EXIT_USAGE
     return EXIT_OK if report.status in ("fixed", "no_failure") else EXIT_FOUND
+
+
+def _journal_fix(journal: Any, run: int, report: Any, decision: Any, applied: Path | None) -> None:
+    """Everything the run did, in order: failures, locations, candidates, validations, decision."""
+    for f in report.failures:
+        journal.record(run, "failure", test=f.nodeid, outcome=f.outcome, message=f.message)
+    for t in report.flaky:
+        journal.record(run, "flaky", test=t)
+    for loc in report.locations[:20]:
+        journal.record(run, "location", file=loc.file, line=loc.line, score=loc.score, sources=list(loc.sources))
+    for c in report.candidates:
+        journal.record(run, "candidate", fingerprint=c.fingerprint, pattern=c.pattern_id, file=c.file,
+                       line=c.line, prior=c.prior)
+    for v in report.validations:
+        journal.record(run, "validation", fingerprint=v.candidate.fingerprint, plausible=v.plausible,
+                       reason=v.reason, tests_run=v.tests_run, seconds=round(v.seconds, 3))
+    for p in report.patches:
+        journal.record(run, "patch", rank=p.rank, confidence=p.confidence, fingerprint=p.validation.candidate.fingerprint,
+                       pattern=p.validation.candidate.pattern_id, diff=p.validation.candidate.diff)
+    if decision is not None:
+        journal.record(run, "decision", action=decision.action, policy=decision.policy,
+                       thresholds=dict(decision.thresholds), reason=decision.reason)
+    if applied is not None:
+        journal.record(run, "applied", file=str(applied), fingerprint=report.patches[0].validation.candidate.fingerprint)
+    journal.record(run, "end", status=report.status, error=report.error, timings=report.timings)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from repairbot.audit import Journal
+
+    if not args.db.is_file():
+        raise UsageError(f"{args.db}: no such audit journal")
+    journal = Journal(args.db)
+    try:
+        if args.run is None:
+            runs = journal.runs(args.since)
+            if args.format == "json":
+                print(json.dumps([r.__dict__ for r in runs], indent=2))
+            else:
+                for r in runs:
+                    print(f"{r.id:5d}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(r.started))}  "
+                          f"{r.command:6}  {r.status:10}  {r.project}")
+            return EXIT_OK
+        events = list(journal.events(args.run))
+        if not events:
+            raise UsageError(f"no run {args.run} in {args.db}")
+        if args.format == "json":
+            print(json.dumps([e.__dict__ for e in events], indent=2))
+        else:
+            for e in events:
+                detail = ", ".join(f"{k}={v}" for k, v in e.data.items() if k != "diff")
+                print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))}  {e.kind:10}  {detail}")
+                if "diff" in e.data:
+                    print(e.data["diff"].rstrip("\n"))
+        return EXIT_OK
+    finally:
+        journal.close()
 
 
 # ------------------------------------------------------------------ check

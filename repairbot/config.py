@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from repairbot.policy import Policy, PolicyError, parse_policies
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,6 +46,7 @@ class MineConfig:
 @dataclass(frozen=True)
 class Config:
     mine: MineConfig = MineConfig()
+    policies: dict[str, Policy] = field(default_factory=dict)
     source: str = ""
 
 
@@ -64,7 +67,11 @@ def load_config(project: Path) -> Config:
         mine.fix_regex()
     except re.error as e:
         raise ConfigError(f"{path}: tool.repairbot.mine.fix_message: bad regular expression: {e}") from None
-    return Config(mine=mine, source=str(path))
+    try:
+        policies = parse_policies(section.get("policy", {}), "tool.repairbot.policy")
+    except PolicyError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    return Config(mine=mine, policies=policies, source=str(path))
 
 
 def _typed(default: Any, values: Any, where: str) -> Any:

@@ -57,7 +57,7 @@ def _rejections(r: FixReport) -> dict[str, int]:
     return out
 
 
-def print_fix(console: Any, r: FixReport, applied: Path | None = None) -> None:
+def print_fix(console: Any, r: FixReport, applied: Path | None = None, decision: Any = None) -> None:
     if r.status == "error":
         console.print(f"[red]error[/]: {escape(r.error)}")
         return
@@ -84,5 +84,9 @@ def print_fix(console: Any, r: FixReport, applied: Path | None = None) -> None:
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else \
                 "cyan" if line.startswith("@@") else None
             console.print(Text(line, style=style or ""), soft_wrap=True, crop=False, overflow="ignore")
+    if decision is not None:
+        thresholds = ", ".join(f"{k} {v:.2f}" for k, v in decision.thresholds)
+        console.print(f"\npolicy [bold]{escape(decision.policy)}[/]: [bold]{decision.action}[/] "
+                      f"({escape(decision.reason)}; thresholds {thresholds})")
     if applied:
         console.print(f"[green]applied patch #1 to {escape(str(applied))}[/]")

@@ -1,0 +1,90 @@
+"""The audit journal: every action of a run, appended to an embedded SQLite database.
+
+One row per event, each written in its own transaction (WAL mode), so a run killed at any
+point leaves a consistent journal: the events up to the kill, and a run without an end.
+The API only appends; nothing here updates or deletes a row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started REAL NOT NULL,
+    command TEXT NOT NULL,
+    project TEXT NOT NULL,
+    args TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_run ON events(run);
+CREATE TRIGGER IF NOT EXISTS events_append_only_u BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
+"""
+
+
+@dataclass(frozen=True)
+class Event:
+    run: int
+    at: float
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    started: float
+    command: str
+    project: str
+    args: list[str]
+    status: str  # from its "end" event, or "incomplete"
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def start_run(self, command: str, project: Path, args: list[str]) -> int:
+        cur = self.db.execute("INSERT INTO runs (started, command, project, args) VALUES (?, ?, ?, ?)",
+                              (time.time(), command, os.fspath(project), json.dumps(args)))
+        return int(cur.lastrowid or 0)
+
+    def record(self, run: int, kind: str, **data: Any) -> None:
+        self.db.execute("INSERT INTO events (run, at, kind, data) VALUES (?, ?, ?, ?)",
+                        (run, time.time(), kind, json.dumps(data, default=str, sort_keys=True)))
+
+    def runs(self, since: float | None = None) -> list[Run]:
+        rows = self.db.execute("SELECT id, started, command, project, args FROM runs WHERE started >= ? ORDER BY id",
+                               (since or 0.0,)).fetchall()
+        ends = dict(self.db.execute("SELECT run, data FROM events WHERE kind = 'end'").fetchall())
+        return [Run(r[0], r[1], r[2], r[3], json.loads(r[4]),
+                    json.loads(ends[r[0]]).get("status", "?") if r[0] in ends else "incomplete") for r in rows]
+
+    def events(self, run: int) -> Iterator[Event]:
+        for r in self.db.execute("SELECT run, at, kind, data FROM events WHERE run = ? ORDER BY id", (run,)):
+            yield Event(r[0], r[1], r[2], json.loads(r[3]))

@@ -1,0 +1,139 @@
+"""Policies (thresholds by environment and path) and the audit journal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from repairbot.audit import Journal
+from repairbot.cli import main
+from repairbot.config import ConfigError, load_config
+from repairbot.policy import Policy, PolicyError, Thresholds, parse_policies
+
+POLICY = Policy("prod", Thresholds(0.9, 0.6, 0.3), Thresholds(1.0, 0.8, 0.3), ("payments/*",))
+
+
+@pytest.mark.parametrize("confidence,path,action", [
+    (0.95, "app/x.py", "auto"), (0.9, "app/x.py", "auto"), (0.7, "app/x.py", "approval"),
+    (0.4, "app/x.py", "notify"), (0.1, "app/x.py", "none"),
+    (0.95, "payments/card.py", "approval"), (0.5, "payments/card.py", "notify"), (1.0, "payments/card.py", "auto"),
+])
+def test_decision_for_every_band_and_critical_paths(confidence, path, action):
+    d = POLICY.decide(confidence, path)
+    assert d.action == action and d.policy == "prod"
+    assert dict(d.thresholds)["auto"] == (1.0 if path.startswith("payments") else 0.9)
+    assert f"{confidence:.2f}" in d.reason
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"prod": {"auto": 1.5, "approval": 0.5, "notify": 0.1}}, "prod.auto: must be a number in [0, 1]"),
+    ({"prod": {"auto": 0.4, "approval": 0.5, "notify": 0.1}}, "auto >= approval >= notify"),
+    ({"prod": {"auto": 0.9, "approval": 0.5}}, "prod.notify: missing"),
+    ({"prod": {"auto": 0.9, "approval": 0.5, "notify": 0.1, "autoo": 1}}, "prod.autoo: unknown key"),
+    ({"prod": {"auto": 0.9, "approval": 0.5, "notify": 0.1, "critical_auto": 0.2}}, "critical_auto >= critical_approval"),
+    ({"prod": {"auto": True, "approval": 0.5, "notify": 0.1}}, "must be a number"),
+])
+def test_contradictory_or_missing_settings_are_errors(spec, message):
+    with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        parse_policies(spec, "tool.repairbot.policy")
+
+
+def test_config_error_names_the_file(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.repairbot.policy.prod]\nauto = 2\napproval = 0.5\nnotify = 0.1\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml: tool.repairbot.policy.prod.auto"):
+        load_config(tmp_path)
+
+
+PROJECT = {
+    "calc.py": "def gap(a, b):\n    return a - b\n",
+    "tests/conftest.py": "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n",
+    "tests/test_calc.py": textwrap.dedent("""\
+        from calc import gap
+
+        def test_gap_forward():
+            assert gap(1, 3) == 2
+
+        def test_gap_backward():
+            assert gap(5, 1) == 4
+        """),
+}
+
+
+def _project(root, auto: float):
+    for rel, text in PROJECT.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "pyproject.toml").write_text(
+        f"[tool.repairbot.policy.prod]\nauto = {auto}\napproval = 0.2\nnotify = 0.1\n")
+    return root
+
+
+def test_policy_gates_apply_and_the_journal_records_the_run(tmp_path, capsys):
+    project = _project(tmp_path / "p", auto=1.0)
+    db = tmp_path / "audit.db"
+    code = main(["fix", str(project), "--policy", "prod", "--apply", "--audit", str(db), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["decision"]["action"] == "approval" and doc["applied"] is None
+    assert "return a - b" in (project / "calc.py").read_text(), "approval-level patches are not applied"
+
+    project2 = _project(tmp_path / "q", auto=0.3)
+    assert main(["fix", str(project2), "--policy", "prod", "--apply", "--audit", str(db), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["decision"]["action"] == "auto" and doc["applied"]
+    assert "abs(a - b)" in (project2 / "calc.py").read_text()
+
+    journal = Journal(db)
+    runs = journal.runs()
+    assert [r.status for r in runs] == ["fixed", "fixed"]
+    kinds = [e.kind for e in journal.events(runs[1].id)]
+    for kind in ("failure", "location", "candidate", "validation", "patch", "decision", "applied", "end"):
+        assert kind in kinds
+    assert kinds[-1] == "end"
+    journal.close()
+    assert main(["audit", str(db)]) == 0
+    assert "fixed" in capsys.readouterr().out
+    assert main(["audit", str(db), str(runs[1].id)]) == 0
+    shown = capsys.readouterr().out
+    assert "decision" in shown and "+    return abs(a - b)" in shown
+
+
+def test_unknown_policy_is_a_usage_error(tmp_path, capsys):
+    project = _project(tmp_path, auto=0.9)
+    assert main(["fix", str(project), "--policy", "staging"]) == 2
+    assert "no policy 'staging'" in capsys.readouterr().err
+
+
+def test_journal_is_append_only(tmp_path):
+    journal = Journal(tmp_path / "a.db")
+    run = journal.start_run("fix", tmp_path, [])
+    journal.record(run, "failure", test="t")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        journal.db.execute("UPDATE events SET kind = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        journal.db.execute("DELETE FROM events")
+    journal.close()
+
+
+def test_a_run_killed_mid_way_leaves_a_readable_journal(tmp_path):
+    project = _project(tmp_path / "p", auto=0.9)
+    db = tmp_path / "audit.db"
+    proc = subprocess.Popen([sys.executable, "-m", "repairbot.cli", "fix", str(project), "--audit", str(db)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not db.exists():
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    journal = Journal(db)
+    assert journal.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [r.status for r in journal.runs()] == ["incomplete"]
+    journal.close()
