@@ -32,6 +32,18 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_run ON events(run);
+CREATE TABLE IF NOT EXISTS outcomes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    fingerprint TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    file TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('merged', 'closed', 'edited'))
+);
+CREATE TRIGGER IF NOT EXISTS outcomes_append_only_u BEFORE UPDATE ON outcomes
+    BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS outcomes_append_only_d BEFORE DELETE ON outcomes
+    BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_append_only_u BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the audit journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events
@@ -77,6 +89,42 @@ class Journal:
     def record(self, run: int, kind: str, **data: Any) -> None:
         self.db.execute("INSERT INTO events (run, at, kind, data) VALUES (?, ?, ?, ?)",
                         (run, time.time(), kind, json.dumps(data, default=str, sort_keys=True)))
+
+    # -------------------------------------------------------------- outcomes and priors
+
+    def record_outcome(self, fingerprint: str, outcome: str) -> tuple[str, str, str]:
+        """Record what happened to a proposed patch (by fingerprint or a unique prefix of it).
+        Returns (fingerprint, pattern, file); raises LookupError for an unknown or ambiguous one."""
+        rows = self.db.execute("SELECT DISTINCT data FROM events WHERE kind = 'patch'").fetchall()
+        hits = {}
+        for (data,) in rows:
+            d = json.loads(data)
+            if str(d.get("fingerprint", "")).startswith(fingerprint):
+                hits[d["fingerprint"]] = (d.get("pattern", ""), d.get("file", ""))
+        if len(hits) != 1:
+            raise LookupError(f"{'no' if not hits else len(hits)} proposed patch(es) match {fingerprint!r}")
+        (fp, (pattern, file)), = hits.items()
+        self.db.execute("INSERT INTO outcomes (at, fingerprint, pattern, file, outcome) VALUES (?, ?, ?, ?, ?)",
+                        (time.time(), fp, pattern, file, outcome))
+        return fp, pattern, file
+
+    def acceptance(self) -> dict[str, tuple[float, float]]:
+        """pattern -> Beta posterior (alpha, beta) from outcomes, starting at Beta(1, 1).
+        A patch edited before merging counts half as accepted and half as rejected."""
+        post: dict[str, list[float]] = {}
+        for pattern, outcome in self.db.execute("SELECT pattern, outcome FROM outcomes"):
+            a_b = post.setdefault(pattern, [1.0, 1.0])
+            if outcome == "merged":
+                a_b[0] += 1
+            elif outcome == "closed":
+                a_b[1] += 1
+            else:
+                a_b[0] += 0.5
+                a_b[1] += 0.5
+        return {k: (v[0], v[1]) for k, v in post.items()}
+
+    def rejected_fingerprints(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT fingerprint FROM outcomes WHERE outcome = 'closed'")}
 
     def runs(self, since: float | None = None) -> list[Run]:
         rows = self.db.execute("SELECT id, started, command, project, args FROM runs WHERE started >= ? ORDER BY id",

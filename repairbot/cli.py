@@ -66,7 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--include-tests", action="store_true", help="allow test files as repair targets")
     f.add_argument("--policy", metavar="ENV", help="decide with [tool.repairbot.policy.ENV]; --apply then "
                                                    "applies only when the policy allows auto-remediation")
-    f.add_argument("--audit", type=Path, metavar="DB", help="append this run to an audit journal (SQLite)")
+    f.add_argument("--audit", type=Path, metavar="DB", help="append this run to an audit journal (SQLite); "
+                                                          "its recorded outcomes then weigh the patterns")
+    f.add_argument("--force", action="store_true", help="propose patches even if closed without merge before")
+
+    fb = sub.add_parser("feedback", help="record what happened to a proposed patch")
+    fb.add_argument("db", type=Path, help="the audit journal the patch was proposed in")
+    fb.add_argument("fingerprint", help="the patch fingerprint (or a unique prefix), as printed by fix")
+    fb.add_argument("--outcome", choices=("merged", "closed", "edited"), required=True)
 
     au = sub.add_parser("audit", help="list runs in an audit journal, or explain one")
     au.add_argument("db", type=Path, help="the journal (e.g. .repairbot/audit.db)")
@@ -118,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "audit":
             return cmd_audit(args)
+        if args.command == "feedback":
+            return cmd_feedback(args)
     except UsageError as e:
         print(f"repairbot: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -243,9 +252,13 @@ def cmd_fix(args: argparse.Namespace) -> int:
     journal, run_id = None, 0
     if args.audit:
         from repairbot.audit import Journal
+        from repairbot.rank import acceptance_weight
 
         journal = Journal(args.audit)
         run_id = journal.start_run("fix", root.resolve(), list(sys.argv[1:]))
+        weights = {pid: acceptance_weight(a, b) for pid, (a, b) in journal.acceptance().items()}
+        blocked = frozenset() if args.force else frozenset(journal.rejected_fingerprints())
+        opts = replace(opts, weights=weights, blocked=blocked)
     text = args.format == "text"
     console = _console(stderr=True)
     say = (lambda msg: console.print(msg, style="dim", markup=False, highlight=False)) if text else None
@@ -305,6 +318,25 @@ def _journal_fix(journal: Any, run: int, report: Any, decision: Any, applied: Pa
     if applied is not None:
         journal.record(run, "applied", file=str(applied), fingerprint=report.patches[0].validation.candidate.fingerprint)
     journal.record(run, "end", status=report.status, error=report.error, timings=report.timings)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from repairbot.audit import Journal
+    from repairbot.rank import acceptance_weight
+
+    if not args.db.is_file():
+        raise UsageError(f"{args.db}: no such audit journal")
+    journal = Journal(args.db)
+    try:
+        fp, pattern, file = journal.record_outcome(args.fingerprint, args.outcome)
+        alpha, beta = journal.acceptance()[pattern]
+    except LookupError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        journal.close()
+    print(f"recorded {args.outcome} for {fp} ({file}, pattern {pattern}); pattern acceptance "
+          f"Beta({alpha:g}, {beta:g}), prior weight {acceptance_weight(alpha, beta):.2f}")
+    return EXIT_OK
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

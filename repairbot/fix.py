@@ -16,7 +16,7 @@ from pathlib import Path
 from repairbot.localize.rank import localize
 from repairbot.localize.runner import detect_flaky, run_pytest
 from repairbot.localize.traceback import parse_traceback
-from repairbot.matching.candidates import generate
+from repairbot.matching.candidates import CandidateSet, generate
 from repairbot.matching.match import compile_pattern
 from repairbot.rank import pattern_prior, rank
 from repairbot.types import Candidate, Location, Patch, Pattern, Skip, TestResult, Validation
@@ -40,6 +40,8 @@ class FixOptions:
     python: str = sys.executable
     test_timeout: float = 30.0  # per test, for the baseline run; validation derives its own
     include_tests: bool = False
+    weights: dict[str, float] = field(default_factory=dict)  # pattern id -> acceptance weight
+    blocked: frozenset[str] = frozenset()  # fingerprints closed without merge: never proposed again
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,12 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
     # 3. Candidates: patterns matched and instantiated at the top locations, likeliest first.
     t = time.perf_counter()
     compiled = [compile_pattern(p) for p in patterns]
-    cset = generate(root, locations[:MAX_LOCATIONS], compiled)
+    cset = generate(root, locations[:MAX_LOCATIONS], compiled, opts.weights)
+    blocked = [c for c in cset.candidates if c.fingerprint in opts.blocked]
+    if blocked:
+        cset = CandidateSet(tuple(c for c in cset.candidates if c.fingerprint not in opts.blocked),
+                            cset.skips + tuple(Skip("rejected_before", f"{c.file}:{c.line}", c.fingerprint)
+                                               for c in blocked))
     timings["candidates"] = time.perf_counter() - t
     say(f"{len(cset.candidates)} candidate(s) at {min(len(locations), MAX_LOCATIONS)} location(s)")
 
@@ -114,7 +121,7 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
     timings["validation"] = time.perf_counter() - t
 
     # 5. Ranking by confidence.
-    priors = {p.id: pattern_prior(p) for p in patterns}
+    priors = {p.id: pattern_prior(p) * opts.weights.get(p.id, 1.0) for p in patterns}
     patches = rank(validations, priors)[: opts.top]
     status = "fixed" if patches else "no_fix"
     return FixReport(status, failing, tuple(sorted(flaky)), locations, cset.candidates, tuple(validations),

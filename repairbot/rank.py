@@ -5,6 +5,9 @@ pattern prior (in [0, 1]), before any test has run:
               support_term = 1 - 1 / (1 + support)        (2 edits -> 0.67, 5 -> 0.83)
     built-in: 0.3 * (0.5 + 0.5 * specificity)             (generic operators rank below learned fixes)
 
+acceptance (with an audit journal): prior *= clamp(posterior mean / 0.5, 0.2, 2), where the
+    posterior is Beta(1 + merged + edited/2, 1 + closed + edited/2) over the pattern's outcomes
+
 candidate prior = pattern prior * location score * distance factor (see matching.candidates)
 
 confidence of a validated patch (in [0, 1]):
@@ -20,6 +23,12 @@ from collections.abc import Sequence
 from repairbot.types import Patch, Pattern, Validation
 
 W_PRIOR, W_LOCATION, W_VALIDATION, W_SIZE = 0.40, 0.25, 0.25, 0.10
+
+
+def acceptance_weight(alpha: float, beta: float) -> float:
+    """How outcomes move a pattern's prior: the Beta posterior mean over its neutral 0.5,
+    bounded so that feedback can sink or lift a pattern without zeroing or swamping it."""
+    return min(2.0, max(0.2, (alpha / (alpha + beta)) / 0.5))
 
 
 def pattern_prior(p: Pattern) -> float:

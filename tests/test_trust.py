@@ -137,3 +137,36 @@ def test_a_run_killed_mid_way_leaves_a_readable_journal(tmp_path):
     assert journal.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert [r.status for r in journal.runs()] == ["incomplete"]
     journal.close()
+
+
+def test_feedback_moves_the_pattern_prior_both_ways_and_blocks_a_closed_patch(tmp_path, capsys):
+    from repairbot.rank import acceptance_weight
+
+    db = tmp_path / "audit.db"
+    project = _project(tmp_path / "p", auto=0.9)
+    assert main(["fix", str(project), "--audit", str(db), "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)["patches"][0]
+    fp, pattern = first["fingerprint"], first["pattern"]
+
+    assert main(["feedback", str(db), fp[:8], "--outcome", "merged"]) == 0
+    assert "Beta(2, 1)" in capsys.readouterr().out
+    assert acceptance_weight(2, 1) > 1.0
+    assert main(["fix", str(project), "--audit", str(db), "--format", "json"]) == 0
+    lifted = json.loads(capsys.readouterr().out)["patches"][0]
+    assert lifted["fingerprint"] == fp and lifted["confidence"] > first["confidence"]
+
+    for _ in range(3):
+        assert main(["feedback", str(db), fp, "--outcome", "closed"]) == 0
+    assert "Beta(2, 4)" in capsys.readouterr().out.splitlines()[-1]
+    assert acceptance_weight(2, 4) < 1.0
+    # closed without merge: never proposed again for the same code, unless forced
+    assert main(["fix", str(project), "--audit", str(db), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert all(p["fingerprint"] != fp for p in doc["patches"])
+    assert main(["fix", str(project), "--audit", str(db), "--force", "--format", "json"]) == 0
+    forced = json.loads(capsys.readouterr().out)["patches"][0]
+    assert forced["fingerprint"] == fp and forced["pattern"] == pattern
+    assert forced["confidence"] < first["confidence"], "rejections sink the pattern"
+
+    assert main(["feedback", str(db), "nope", "--outcome", "merged"]) == 2
+    assert "no proposed patch" in capsys.readouterr().err

@@ -27,6 +27,7 @@ def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
                 "file": p.validation.candidate.file,
                 "line": p.validation.candidate.line,
                 "pattern": p.validation.candidate.pattern_id,
+                "fingerprint": p.validation.candidate.fingerprint,
                 "diff": p.validation.candidate.diff,
                 "validation": {
                     "failing_fixed": p.validation.failing_fixed,
@@ -79,7 +80,8 @@ def print_fix(console: Any, r: FixReport, applied: Path | None = None, decision:
         c = p.validation.candidate
         v = p.validation
         console.print(f"\n[bold]#{p.rank}[/] confidence [bold]{p.confidence:.2f}[/]  {escape(c.file)}:{c.line}  "
-                      f"pattern {c.pattern_id}  fixed {v.failing_fixed}/{v.failing_total}, {v.tests_run} tests run")
+                      f"pattern {c.pattern_id}  fixed {v.failing_fixed}/{v.failing_total}, {v.tests_run} tests run  "
+                      f"fingerprint {c.fingerprint}")
         for line in c.diff.splitlines():
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else \
                 "cyan" if line.startswith("@@") else None

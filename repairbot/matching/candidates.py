@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,10 @@ def fingerprint(rel: str, new_source: str) -> str:
     return hashlib.sha1(f"{rel}\x00{new_source}".encode()).hexdigest()[:16]
 
 
-def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compiled]) -> CandidateSet:
+def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compiled],
+             weights: Mapping[str, float] | None = None) -> CandidateSet:
+    """`weights` scale pattern priors (acceptance history from the audit journal)."""
+    weights = weights or {}
     by_file: dict[str, list[Location]] = {}
     for loc in locations:
         by_file.setdefault(loc.file, []).append(loc)
@@ -60,7 +63,8 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
                 if r.new_source == source:
                     continue
                 p = r.compiled.pattern
-                prior = pattern_prior(p) * loc.score * _distance_factor(loc.line, r.line, r.end_line)
+                prior = pattern_prior(p) * weights.get(p.id, 1.0) * loc.score * \
+                    _distance_factor(loc.line, r.line, r.end_line)
                 fp = fingerprint(rel, r.new_source)
                 c = Candidate(p.id, rel, r.line, source, r.new_source, unified_diff(rel, source, r.new_source),
                               round(prior, 6), loc.score, fp)
