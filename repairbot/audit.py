@@ -1,7 +1,8 @@
 """The audit journal: every action of a run, appended to an embedded SQLite database.
 
-One row per event, each written in its own transaction (WAL mode), so a run killed at any
-point leaves a consistent journal: the events up to the kill, and a run without an end.
+One row per event, written as it happens, each in its own transaction (WAL mode), so a run
+killed at any point leaves a consistent journal: the events up to the kill, and a run without
+an end.
 The API only appends; nothing here updates or deletes a row.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +75,9 @@ class Journal:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        # Validation threads journal too: one connection, serialised by a lock.
+        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+        self._lock = threading.Lock()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
@@ -87,8 +91,9 @@ class Journal:
         return int(cur.lastrowid or 0)
 
     def record(self, run: int, kind: str, **data: Any) -> None:
-        self.db.execute("INSERT INTO events (run, at, kind, data) VALUES (?, ?, ?, ?)",
-                        (run, time.time(), kind, json.dumps(data, default=str, sort_keys=True)))
+        row = (run, time.time(), kind, json.dumps(data, default=str, sort_keys=True))
+        with self._lock:
+            self.db.execute("INSERT INTO events (run, at, kind, data) VALUES (?, ?, ?, ?)", row)
 
     # -------------------------------------------------------------- outcomes and priors
 

@@ -263,7 +263,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
     console = _console(stderr=True)
     say = (lambda msg: console.print(msg, style="dim", markup=False, highlight=False)) if text else None
     try:
-        report = run_fix(root, patterns, opts, progress=say)
+        sink = (lambda kind, **data: journal.record(run_id, kind, **data)) if journal else None
+        report = run_fix(root, patterns, opts, progress=say, events=sink)
     except FixInputError as e:
         if journal:
             journal.record(run_id, "end", status="error", error=str(e))
@@ -296,22 +297,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def _journal_fix(journal: Any, run: int, report: Any, decision: Any, applied: Path | None) -> None:
-    """Everything the run did, in order: failures, locations, candidates, validations, decision."""
-    for f in report.failures:
-        journal.record(run, "failure", test=f.nodeid, outcome=f.outcome, message=f.message)
-    for t in report.flaky:
-        journal.record(run, "flaky", test=t)
-    for loc in report.locations[:20]:
-        journal.record(run, "location", file=loc.file, line=loc.line, score=loc.score, sources=list(loc.sources))
-    for c in report.candidates:
-        journal.record(run, "candidate", fingerprint=c.fingerprint, pattern=c.pattern_id, file=c.file,
-                       line=c.line, prior=c.prior)
-    for v in report.validations:
-        journal.record(run, "validation", fingerprint=v.candidate.fingerprint, plausible=v.plausible,
-                       reason=v.reason, tests_run=v.tests_run, seconds=round(v.seconds, 3))
-    for p in report.patches:
-        journal.record(run, "patch", rank=p.rank, confidence=p.confidence, fingerprint=p.validation.candidate.fingerprint,
-                       pattern=p.validation.candidate.pattern_id, diff=p.validation.candidate.diff)
+    """What happened after the pipeline (its own steps were journalled as they happened)."""
     if decision is not None:
         journal.record(run, "decision", action=decision.action, policy=decision.policy,
                        thresholds=dict(decision.thresholds), reason=decision.reason)

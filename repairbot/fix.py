@@ -60,13 +60,16 @@ class FixReport:
 
 
 Progress = Callable[[str], None]
+EventSink = Callable[..., None]  # (kind, **data): the audit journal, as things happen
 
 
-def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress: Progress | None = None) -> FixReport:
+def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress: Progress | None = None,
+            events: EventSink | None = None) -> FixReport:
     root = Path(root).resolve()
     if not root.is_dir():
         raise FixInputError(f"{root}: not a directory")
     say = progress or (lambda _msg: None)
+    emit = events or (lambda _kind, **_data: None)
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -81,6 +84,8 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
         failing = run.failing
         if not failing:
             return FixReport("no_failure", timings=timings)
+        for f in failing:
+            emit("failure", test=f.nodeid, outcome=f.outcome, message=f.message)
         say(f"{len(failing)} failing test(s); checking for flaky ones")
         t = time.perf_counter()
         flaky = detect_flaky(ws.path, [r.nodeid for r in failing], python=opts.python,
@@ -93,6 +98,10 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
         steady = run if not flaky else _without(run, flaky)
         locations = localize(ws.path, steady, trace_frames=trace, include_tests=opts.include_tests)
         timings["localize"] = time.perf_counter() - t
+    for name in sorted(flaky):
+        emit("flaky", test=name)
+    for loc in locations[:20]:
+        emit("location", file=loc.file, line=loc.line, score=loc.score, sources=list(loc.sources))
     base = Baseline.from_run(run, set(flaky), opts.python, opts.tests)
     if not base.failing:
         return FixReport("no_fix", failing, tuple(sorted(flaky)), locations, timings=timings,
@@ -109,12 +118,16 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
                                                for c in blocked))
     timings["candidates"] = time.perf_counter() - t
     say(f"{len(cset.candidates)} candidate(s) at {min(len(locations), MAX_LOCATIONS)} location(s)")
+    for c in cset.candidates:
+        emit("candidate", fingerprint=c.fingerprint, pattern=c.pattern_id, file=c.file, line=c.line, prior=c.prior)
 
     # 4. Validation in isolated copies, in parallel, within the time budget.
     t = time.perf_counter()
 
     def on_done(v: Validation) -> None:
         say(f"tried {v.candidate.file}:{v.candidate.line} [{v.candidate.pattern_id}] -> {v.reason}")
+        emit("validation", fingerprint=v.candidate.fingerprint, plausible=v.plausible, reason=v.reason,
+             tests_run=v.tests_run, seconds=round(v.seconds, 3))
 
     validations, not_tried = validate_all(root, cset.candidates, base, jobs=opts.jobs,
                                           time_budget=opts.time_budget, progress=on_done, stop_after=opts.top)
@@ -123,6 +136,10 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
     # 5. Ranking by confidence.
     priors = {p.id: pattern_prior(p) * opts.weights.get(p.id, 1.0) for p in patterns}
     patches = rank(validations, priors)[: opts.top]
+    for p in patches:
+        c = p.validation.candidate
+        emit("patch", rank=p.rank, confidence=p.confidence, fingerprint=c.fingerprint, pattern=c.pattern_id,
+             file=c.file, diff=c.diff)
     status = "fixed" if patches else "no_fix"
     return FixReport(status, failing, tuple(sorted(flaky)), locations, cset.candidates, tuple(validations),
                      tuple(patches), not_tried, cset.skips, timings)

@@ -130,12 +130,22 @@ def test_a_run_killed_mid_way_leaves_a_readable_journal(tmp_path):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not db.exists():
         time.sleep(0.05)
-    time.sleep(0.3)
+    while time.monotonic() < deadline:  # kill once the run has journalled its first steps
+        with sqlite3.connect(db) as con:
+            try:
+                if con.execute("SELECT count(*) FROM events").fetchone()[0]:
+                    break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     journal = Journal(db)
     assert journal.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert [r.status for r in journal.runs()] == ["incomplete"]
+    runs = journal.runs()
+    assert [r.status for r in runs] == ["incomplete"]
+    kinds = [e.kind for e in journal.events(runs[0].id)]
+    assert kinds and "end" not in kinds and all(k in ("failure", "flaky", "location", "candidate", "validation") for k in kinds)
     journal.close()
 
 
