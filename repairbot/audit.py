@@ -128,6 +128,20 @@ class Journal:
                 a_b[1] += 0.5
         return {k: (v[0], v[1]) for k, v in post.items()}
 
+    def applied_events(self) -> list[tuple[float, dict[str, Any]]]:
+        """(time, data) of every patch repairbot wrote into a tree, and not reverted."""
+        reverted = {json.loads(d).get("fingerprint") for (d,) in
+                    self.db.execute("SELECT data FROM events WHERE kind = 'reverted'")}
+        out = []
+        for at, data in self.db.execute("SELECT at, data FROM events WHERE kind = 'applied' ORDER BY id"):
+            d = json.loads(data)
+            if d.get("fingerprint") not in reverted:
+                out.append((at, d))
+        return out
+
+    def settled_fingerprints(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT fingerprint FROM outcomes")}
+
     def rejected_fingerprints(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT fingerprint FROM outcomes WHERE outcome = 'closed'")}
 

@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--audit", type=Path, metavar="DB", help="append this run to an audit journal (SQLite); "
                                                           "its recorded outcomes then weigh the patterns")
     f.add_argument("--force", action="store_true", help="propose patches even if closed without merge before")
+    f.add_argument("--max-per-day", type=int, default=10, help="with --audit: cap on patches applied per day")
 
     fb = sub.add_parser("feedback", help="record what happened to a proposed patch")
     fb.add_argument("db", type=Path, help="the audit journal the patch was proposed in")
@@ -273,13 +274,32 @@ def cmd_fix(args: argparse.Namespace) -> int:
         if policy and report.patches else None
     applied = None
     if args.apply and report.patches and (decision is None or decision.action == "auto"):
-        try:
-            applied = apply_patch(root, report.patches[0])
-        except ApplyError as e:
-            print(f"repairbot: error: {e}", file=sys.stderr)
-            if journal:
-                journal.record(run_id, "end", status="apply_failed", error=str(e))
-            return EXIT_FOUND
+        from repairbot import safeguards
+
+        top = report.patches[0]
+        refusal = safeguards.refuse_reason(journal, top.validation.candidate.file, args.max_per_day) \
+            if journal else None
+        if refusal:
+            print(f"repairbot: not applying: {refusal}", file=sys.stderr)
+            journal.record(run_id, "refused", reason=refusal, fingerprint=top.validation.candidate.fingerprint)
+        else:
+            try:
+                applied = apply_patch(root, top)
+            except ApplyError as e:
+                print(f"repairbot: error: {e}", file=sys.stderr)
+                if journal:
+                    journal.record(run_id, "end", status="apply_failed", error=str(e))
+                return EXIT_FOUND
+            broken = safeguards.regressions_after_apply(root, [t.nodeid for t in report.passing], opts.python,
+                                                        opts.tests, opts.test_timeout)
+            if broken:
+                reverted = safeguards.revert(root, top)
+                print(f"repairbot: the full suite broke after applying ({', '.join(broken[:3])}); "
+                      f"{'reverted' if reverted else 'could not revert: the file changed'}", file=sys.stderr)
+                if journal:
+                    journal.record(run_id, "reverted", fingerprint=top.validation.candidate.fingerprint,
+                                   regressions=broken, reverted=reverted)
+                applied = None
     if journal:
         _journal_fix(journal, run_id, report, decision, applied)
         journal.close()
@@ -302,7 +322,8 @@ def _journal_fix(journal: Any, run: int, report: Any, decision: Any, applied: Pa
         journal.record(run, "decision", action=decision.action, policy=decision.policy,
                        thresholds=dict(decision.thresholds), reason=decision.reason)
     if applied is not None:
-        journal.record(run, "applied", file=str(applied), fingerprint=report.patches[0].validation.candidate.fingerprint)
+        c = report.patches[0].validation.candidate
+        journal.record(run, "applied", file=str(applied), file_rel=c.file, fingerprint=c.fingerprint)
     journal.record(run, "end", status=report.status, error=report.error, timings=report.timings)
 
 

@@ -48,6 +48,7 @@ class FixOptions:
 class FixReport:
     status: str  # "fixed" | "no_fix" | "no_failure" | "error"
     failures: tuple[TestResult, ...] = ()
+    passing: tuple[TestResult, ...] = ()
     flaky: tuple[str, ...] = ()
     locations: tuple[Location, ...] = ()
     candidates: tuple[Candidate, ...] = ()
@@ -104,7 +105,7 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
         emit("location", file=loc.file, line=loc.line, score=loc.score, sources=list(loc.sources))
     base = Baseline.from_run(run, set(flaky), opts.python, opts.tests)
     if not base.failing:
-        return FixReport("no_fix", failing, tuple(sorted(flaky)), locations, timings=timings,
+        return FixReport("no_fix", failing, run.passing, tuple(sorted(flaky)), locations, timings=timings,
                          error="every failing test is flaky; nothing to repair against")
 
     # 3. Candidates: patterns matched and instantiated at the top locations, likeliest first.
@@ -141,8 +142,8 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
         emit("patch", rank=p.rank, confidence=p.confidence, fingerprint=c.fingerprint, pattern=c.pattern_id,
              file=c.file, diff=c.diff)
     status = "fixed" if patches else "no_fix"
-    return FixReport(status, failing, tuple(sorted(flaky)), locations, cset.candidates, tuple(validations),
-                     tuple(patches), not_tried, cset.skips, timings)
+    return FixReport(status, failing, run.passing, tuple(sorted(flaky)), locations, cset.candidates,
+                     tuple(validations), tuple(patches), not_tried, cset.skips, timings)
 
 
 def _without(run, flaky: Sequence[str]):

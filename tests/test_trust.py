@@ -180,3 +180,43 @@ def test_feedback_moves_the_pattern_prior_both_ways_and_blocks_a_closed_patch(tm
 
     assert main(["feedback", str(db), "nope", "--outcome", "merged"]) == 2
     assert "no proposed patch" in capsys.readouterr().err
+
+
+def test_safeguards_one_patch_in_flight_per_file_and_a_daily_cap(tmp_path, capsys):
+    db = tmp_path / "audit.db"
+    project = _project(tmp_path / "p", auto=0.3)
+    (project / "more.py").write_text("def twice(x):\n    return x + x\n")
+    assert main(["fix", str(project), "--apply", "--audit", str(db), "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["applied"]
+    # The file now holds an unmerged bot patch: break it again and ask for another patch there.
+    (project / "calc.py").write_text("def gap(a, b):\n    return a - b\n")
+    assert main(["fix", str(project), "--apply", "--audit", str(db), "--format", "json"]) == 0
+    cap = capsys.readouterr()
+    assert json.loads(cap.out)["applied"] is None and "return a - b" in (project / "calc.py").read_text()
+    assert "already has a bot patch in flight" in cap.err
+    # Once its outcome is recorded the file is free again, but the daily cap still applies.
+    assert main(["feedback", str(db), first["patches"][0]["fingerprint"], "--outcome", "merged"]) == 0
+    capsys.readouterr()
+    assert main(["fix", str(project), "--apply", "--audit", str(db), "--max-per-day", "1", "--format", "json"]) == 0
+    cap = capsys.readouterr()
+    assert json.loads(cap.out)["applied"] is None and "daily cap reached" in cap.err
+    assert main(["fix", str(project), "--apply", "--audit", str(db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["applied"]
+
+
+def test_a_patch_that_breaks_the_full_suite_after_applying_is_reverted(tmp_path):
+    from repairbot import safeguards
+    from repairbot.types import Candidate, Patch, Validation
+
+    project = _project(tmp_path / "p", auto=0.3)
+    old = (project / "calc.py").read_text()
+    new = "def gap(a, b):\n    return 0\n"
+    c = Candidate("x", "calc.py", 2, old, new, "", 0.5, 1.0, "fp")
+    patch = Patch(1, 0.9, Validation(c, True, 1, 1))
+    (project / "calc.py").write_text(new)
+    broken = safeguards.regressions_after_apply(project, ["tests/test_calc.py::test_gap_backward"],
+                                                sys.executable, (), 10.0)
+    assert broken == ["tests/test_calc.py::test_gap_backward"]
+    assert safeguards.revert(project, patch) and (project / "calc.py").read_text() == old
+    assert not safeguards.revert(project, patch), "a file that no longer holds the patch is left alone"
