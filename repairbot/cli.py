@@ -52,9 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fix", help="repair failing tests with validated patches")
     f.add_argument("path", nargs="?", default=".", help="project root (default: current directory)")
     f.add_argument("--tests", nargs="+", default=[], metavar="ARG", help="pytest arguments: files or node ids")
-    f.add_argument("--patterns", type=Path, action="append", default=[],
-                   help="extra pattern file(s), e.g. from `repairbot mine`; the shipped library is always used")
-    f.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+    _add_pattern_args(f)
     f.add_argument("--trace", type=Path, help="a Python traceback from a log, as another localisation source")
     f.add_argument("--apply", action="store_true", help="write the top patch into the tree (atomically)")
     f.add_argument("--format", choices=("text", "json"), default="text")
@@ -88,14 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     ck.add_argument("--min-confidence", type=float, default=0.5,
                     help="report findings from this confidence up, and exit 1 if there is one (default 0.5)")
-    ck.add_argument("--patterns", type=Path, action="append", default=[], help="extra pattern file(s)")
-    ck.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+    _add_pattern_args(ck)
 
     sg = sub.add_parser("suggest", help="rank candidate fixes at a flagged line, without running tests")
     sg.add_argument("where", metavar="FILE:LINE")
     sg.add_argument("--top", type=int, default=5)
-    sg.add_argument("--patterns", type=Path, action="append", default=[], help="extra pattern file(s)")
-    sg.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+    _add_pattern_args(sg)
     sg.add_argument("--format", choices=("text", "json"), default="text")
 
     pt = sub.add_parser("patterns", help="list or show patterns")
@@ -235,11 +231,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
             trace = args.trace.read_bytes().decode("utf-8", "replace")
         except OSError as e:
             raise UsageError(f"{args.trace}: cannot read: {e.strerror}") from None
-    files = ([] if args.no_library else store.library_paths()) + list(args.patterns)
-    for f in args.patterns:
-        if not f.is_file():
-            raise UsageError(f"{f}: no such pattern file")
-    patterns = store.load_many(files)
+    patterns = _repair_patterns(args)
     opts = FixOptions(tests=tuple(args.tests), trace_text=trace, jobs=args.jobs, time_budget=args.time_budget,
                       top=args.top, python=args.python, test_timeout=args.test_timeout,
                       include_tests=args.include_tests)
@@ -391,12 +383,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{root}: not a directory")
     if not 0.0 <= args.min_confidence <= 1.0:
         raise UsageError("--min-confidence must be in [0, 1]")
-    for f in args.patterns:
-        if not f.is_file():
-            raise UsageError(f"{f}: no such pattern file")
-    files = ([] if args.no_library else store.library_paths()) + list(args.patterns)
     try:
-        findings, skips, n_files = check.run_check(root, store.load_many(files), args.base, args.min_confidence)
+        findings, skips, n_files = check.run_check(root, _repair_patterns(args), args.base, args.min_confidence)
     except check.CheckInputError as e:
         raise UsageError(str(e)) from None
     if args.format == "json":
@@ -437,11 +425,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file")
     if args.top < 1:
         raise UsageError("--top must be at least 1")
-    for f in args.patterns:
-        if not f.is_file():
-            raise UsageError(f"{f}: no such pattern file")
-    files = ([] if args.no_library else store.library_paths()) + list(args.patterns)
-    patterns = [compile_pattern(p) for p in store.load_many(files)]
+    patterns = [compile_pattern(p) for p in _repair_patterns(args)]
     cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
     unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
     if unparsable:
@@ -471,6 +455,20 @@ def _rebase_diff(diff: str, old: str, new: str) -> str:
 
 
 # ------------------------------------------------------------------ patterns
+
+
+def _add_pattern_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--patterns", type=Path, action="append", default=[],
+                   help="extra pattern file(s), e.g. from `repairbot mine`")
+    p.add_argument("--no-library", action="store_true", help="do not use the shipped pattern library")
+
+
+def _repair_patterns(args: argparse.Namespace) -> list[Pattern]:
+    """The shipped library (unless --no-library) plus every --patterns file."""
+    for f in args.patterns:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such pattern file")
+    return store.load_many(([] if args.no_library else store.library_paths()) + list(args.patterns))
 
 
 def _load_patterns(paths: list[Path]) -> list[Pattern]:
