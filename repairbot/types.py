@@ -206,6 +206,32 @@ class Validation:
 
 
 @dataclass(frozen=True)
+class GeneratedTest:
+    """A regression test written for a patch: fails on the original code, passes on the patched."""
+
+    path: str  # relative to the project root, following the project's test layout
+    source: str
+    reproduces: bool  # checked: fails before the patch and passes after it
+
+
+@dataclass(frozen=True)
+class Differential:
+    """Original vs patched function, run side by side on generated inputs (hypothesis)."""
+
+    function: str  # qualified name
+    inputs: int = 0  # inputs both versions were run on
+    agree: int = 0
+    differ: int = 0
+    new_errors: int = 0  # the patch raises where the original did not
+    examples: tuple[str, ...] = ()  # a few differing inputs, repr'd, for the report
+    skipped: str = ""  # why no differential run was possible
+
+    @property
+    def change_share(self) -> float:
+        return (self.differ + self.new_errors) / self.inputs if self.inputs else 0.0
+
+
+@dataclass(frozen=True)
 class Patch:
     """A validated candidate with its calibrated confidence and rank."""
 
@@ -213,6 +239,8 @@ class Patch:
     confidence: float
     validation: Validation
     explanation: tuple[str, ...] = field(default_factory=tuple)
+    tests: tuple[GeneratedTest, ...] = ()  # generated regression tests that ship with the patch
+    differential: Differential | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,116 @@
+"""`repairbot check` (pre-merge scan) and `repairbot suggest` (candidates at one line, no tests)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from repairbot.cli.common import (
+    EXIT_FOUND,
+    EXIT_OK,
+    UsageError,
+    add_pattern_args,
+    make_console,
+    repair_patterns,
+)
+
+
+def register(sub: Any) -> None:
+    ck = sub.add_parser("check", help="flag code matching known bug patterns (pre-merge check)")
+    ck.add_argument("path", nargs="?", default=".", help="project root (default: current directory)")
+    ck.add_argument("--base", help="only lines changed since this revision")
+    ck.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    ck.add_argument("--min-confidence", type=float, default=0.5,
+                    help="report findings from this confidence up, and exit 1 if there is one (default 0.5)")
+    add_pattern_args(ck)
+
+    sg = sub.add_parser("suggest", help="rank candidate fixes at a flagged line, without running tests")
+    sg.add_argument("where", metavar="FILE:LINE")
+    sg.add_argument("--top", type=int, default=5)
+    add_pattern_args(sg)
+    sg.add_argument("--format", choices=("text", "json"), default="text")
+
+    ck.set_defaults(func=cmd_check)
+    sg.set_defaults(func=cmd_suggest)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from repairbot.deliver import check
+
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    if not 0.0 <= args.min_confidence <= 1.0:
+        raise UsageError("--min-confidence must be in [0, 1]")
+    try:
+        findings, skips, n_files = check.run_check(root, repair_patterns(args), args.base, args.min_confidence)
+    except check.CheckInputError as e:
+        raise UsageError(str(e)) from None
+    if args.format == "json":
+        print(check.to_json(findings, n_files, skips))
+    elif args.format == "github":
+        sys.stdout.write(check.to_github(findings))
+    elif args.format == "sarif":
+        try:
+            ver = version("repairbot")
+        except PackageNotFoundError:
+            ver = "0"
+        print(check.to_sarif(findings, ver))
+    else:
+        console = make_console()
+        for f in findings:
+            console.print(f"{f.file}:{f.line}: [{f.pattern}] {f.name} (confidence {f.confidence:.2f})",
+                          markup=False, highlight=False)
+            console.print(f.diff.rstrip("\n"), markup=False, highlight=False)
+        console.print(f"{len(findings)} finding(s) in {n_files} file(s)"
+                      + (f", {len(skips)} unreadable" if skips else ""), markup=False)
+    return EXIT_FOUND if any(f.confidence >= args.min_confidence for f in findings) else EXIT_OK
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """Getafix's prediction step: candidates at one line, ranked by pattern prior and distance."""
+    from repairbot.matching.candidates import generate
+    from repairbot.matching.match import compile_pattern
+    from repairbot.types import Location
+
+    file_part, _, line_part = args.where.rpartition(":")
+    if not file_part or not line_part.isdigit() or int(line_part) < 1:
+        raise UsageError(f"{args.where!r}: expected FILE:LINE")
+    path, line = Path(file_part), int(line_part)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    if args.top < 1:
+        raise UsageError("--top must be at least 1")
+    patterns = [compile_pattern(p) for p in repair_patterns(args)]
+    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
+    unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
+    if unparsable:
+        raise UsageError(f"{path}: cannot parse ({unparsable[0].detail})")
+    top = [replace(c, diff=_rebase_diff(c.diff, path.name, str(path))) for c in cset.candidates[: args.top]]
+    if args.format == "json":
+        print(json.dumps({"file": str(path), "line": line, "suggestions": [
+            {"rank": i + 1, "score": c.prior, "pattern": c.pattern_id, "line": c.line,
+             "diff": c.diff}
+            for i, c in enumerate(top)]}, indent=2))
+        return EXIT_OK
+    console = make_console()
+    if not top:
+        console.print(f"no suggestion at {path}:{line}")
+    for i, c in enumerate(top):
+        console.print(f"#{i + 1} score {c.prior:.3f}  pattern {c.pattern_id}  line {c.line}", markup=False)
+        console.print(c.diff.rstrip("\n"), markup=False, highlight=False)
+    return EXIT_OK
+
+
+def _rebase_diff(diff: str, old: str, new: str) -> str:
+    """Name the file as the user did in a diff made relative to the file's folder."""
+    head, sep, body = diff.partition("\n@@")
+    for prefix in ("a/", "b/"):
+        head = head.replace(prefix + old, prefix + new)
+    return head + sep + body
