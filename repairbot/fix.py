@@ -20,6 +20,8 @@ from repairbot.matching.candidates import CandidateSet, generate
 from repairbot.matching.match import compile_pattern
 from repairbot.rank import pattern_prior, rank
 from repairbot.types import Candidate, Location, Patch, Pattern, Skip, TestResult, Validation
+from repairbot.validate import evidence
+from repairbot.validate.evidence import write_atomic_new
 from repairbot.validate.validator import Baseline, validate_all
 from repairbot.validate.workspace import workspaces, write_atomic
 
@@ -42,6 +44,8 @@ class FixOptions:
     include_tests: bool = False
     weights: dict[str, float] = field(default_factory=dict)  # pattern id -> acceptance weight
     blocked: frozenset[str] = frozenset()  # fingerprints closed without merge: never proposed again
+    evidence: bool = True  # regression tests and differential runs for the top patches
+    evidence_top: int = 3
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,22 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
     # 5. Ranking by confidence.
     priors = {p.id: pattern_prior(p) * opts.weights.get(p.id, 1.0) for p in patterns}
     patches = rank(validations, priors)[: opts.top]
+
+    # 6. Evidence for the most confident patches: a regression test, and the original and the
+    #    patched function compared on generated inputs; then the final ranking.
+    if opts.evidence and patches:
+        t = time.perf_counter()
+        say("writing regression tests; comparing behaviour on generated inputs")
+        found = evidence.collect(root, [p.validation.candidate for p in patches[: opts.evidence_top]], base,
+                                 opts.python)
+        for fp, (diff, tests) in found.items():
+            emit("differential", fingerprint=fp, function=diff.function, inputs=diff.inputs, agree=diff.agree,
+                 differ=diff.differ, new_errors=diff.new_errors, failing_inputs=diff.failing_inputs,
+                 failing_changed=diff.failing_changed, skipped=diff.skipped)
+            for gt in tests:
+                emit("generated_test", fingerprint=fp, path=gt.path, reproduces=gt.reproduces, source=gt.source)
+        patches = rank(validations, priors, found)[: opts.top]
+        timings["evidence"] = time.perf_counter() - t
     for p in patches:
         c = p.validation.candidate
         emit("patch", rank=p.rank, confidence=p.confidence, fingerprint=c.fingerprint, pattern=c.pattern_id,
@@ -164,4 +184,9 @@ def apply_patch(root: Path, patch: Patch) -> Path:
     if current != c.old_source:
         raise ApplyError(f"{c.file} changed since it was analysed; not applying")
     write_atomic(path, c.new_source.encode("utf-8"))
+    for t in patch.tests:  # the regression tests ship with the patch; an existing file is never overwritten
+        test = Path(root) / t.path
+        if t.reproduces and not test.exists():
+            test.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic_new(test, t.source)
     return path

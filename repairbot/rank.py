@@ -11,18 +11,28 @@ acceptance (with an audit journal): prior *= clamp(posterior mean / 0.5, 0.2, 2)
 candidate prior = pattern prior * location score * distance factor (see matching.candidates)
 
 confidence of a validated patch (in [0, 1]):
-    0.40 * pattern prior + 0.25 * location score + 0.25 * validation + 0.10 * size
+    raw = (0.35 * pattern prior + 0.20 * location + 0.25 * validation + 0.10 * coverage + 0.10 * size)
+          * behaviour
     validation = failing fixed / failing total, halved if no previously passing test ran
+    coverage   = min(1, passing tests covering the changed lines / 3)
     size       = 1 / changed lines  (a one-line patch scores 1; large patches are more often overfit)
+    behaviour  = (1 - 0.5 * excess change) * (1 - 0.5 * new-error share), from the differential run:
+                 change share = generated inputs (beyond the failing tests' own) on which the
+                 patched function behaves differently; excess = this patch's share minus the
+                 smallest share among the run's plausible patches, so a fix is never marked down
+                 for changing the failing behaviour itself, only for changing more than needed
+    confidence = calibrate(raw), a monotone map fitted on the fixture bugs (benchmarks/calibrate.py)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from repairbot.types import Patch, Pattern, Validation
+from repairbot.types import Differential, GeneratedTest, Patch, Pattern, Validation
 
-W_PRIOR, W_LOCATION, W_VALIDATION, W_SIZE = 0.40, 0.25, 0.25, 0.10
+W_PRIOR, W_LOCATION, W_VALIDATION, W_COVERAGE, W_SIZE = 0.35, 0.20, 0.25, 0.10, 0.10
+# (raw score, share of correct patches) knots from benchmarks/calibrate.py; linear in between.
+CALIBRATION: tuple[tuple[float, float], ...] = ((0.0, 0.0), (1.0, 1.0))
 
 
 def acceptance_weight(alpha: float, beta: float) -> float:
@@ -46,25 +56,62 @@ def changed_lines(diff: str) -> int:
     return sum(1 for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---")))
 
 
-def confidence(v: Validation, prior: float) -> tuple[float, tuple[str, ...]]:
+def calibrate(raw: float) -> float:
+    knots = CALIBRATION
+    if raw <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
+        if raw <= x1:
+            return y0 + (y1 - y0) * (raw - x0) / (x1 - x0) if x1 > x0 else y1
+    return knots[-1][1]
+
+
+def behaviour(d: Differential | None, least_change: float) -> tuple[float, str]:
+    if d is None or not d.inputs:
+        return 1.0, ""
+    excess = max(0.0, d.change_share - least_change)
+    factor = (1.0 - 0.5 * excess) * (1.0 - 0.5 * d.error_share)
+    return factor, (f"behaviour {factor:.2f}: changes {d.change_share:.0%} of {d.inputs} generated inputs "
+                    f"({excess:.0%} more than the least-changing patch), new errors on {d.error_share:.0%}")
+
+
+def raw_score(v: Validation, prior: float, d: Differential | None = None,
+              least_change: float = 0.0) -> tuple[float, tuple[str, ...]]:
     c = v.candidate
     validation = v.failing_fixed / v.failing_total if v.failing_total else 0.0
     if v.tests_run <= v.failing_total:
         validation *= 0.5  # nothing showed the patch keeps the passing tests passing
+    coverage = min(1.0, v.covering / 3)
     size = 1.0 / max(1, changed_lines(c.diff) // 2 or 1)
-    score = W_PRIOR * prior + W_LOCATION * c.location_score + W_VALIDATION * validation + W_SIZE * size
+    factor, said = behaviour(d, least_change)
+    score = (W_PRIOR * prior + W_LOCATION * c.location_score + W_VALIDATION * validation
+             + W_COVERAGE * coverage + W_SIZE * size) * factor
     why = (f"pattern prior {prior:.2f} x {W_PRIOR}", f"location {c.location_score:.2f} x {W_LOCATION}",
-           f"validation {validation:.2f} x {W_VALIDATION}", f"size {size:.2f} x {W_SIZE}")
-    return round(min(1.0, max(0.0, score)), 4), why
+           f"validation {validation:.2f} x {W_VALIDATION}", f"coverage {coverage:.2f} x {W_COVERAGE}",
+           f"size {size:.2f} x {W_SIZE}") + ((said,) if said else ())
+    return min(1.0, max(0.0, score)), why
 
 
-def rank(validations: Sequence[Validation], priors: dict[str, float]) -> list[Patch]:
+def confidence(v: Validation, prior: float, d: Differential | None = None,
+               least_change: float = 0.0) -> tuple[float, tuple[str, ...]]:
+    raw, why = raw_score(v, prior, d, least_change)
+    return round(calibrate(raw), 4), why + (f"raw {raw:.3f}, calibrated",)
+
+
+Evidence = dict[str, tuple[Differential, tuple[GeneratedTest, ...]]]  # by candidate fingerprint
+
+
+def rank(validations: Sequence[Validation], priors: dict[str, float], evidence: Evidence | None = None) -> list[Patch]:
     """Plausible patches, most confident first (ties: smaller diff, then file and line)."""
+    evidence = evidence or {}
+    shares = [d.change_share for d, _ in evidence.values() if d.inputs]
+    least = min(shares, default=0.0)
     scored = []
     for v in validations:
         if not v.plausible:
             continue
-        conf, why = confidence(v, priors.get(v.candidate.pattern_id, 0.0))
-        scored.append((conf, v, why))
+        d, tests = evidence.get(v.candidate.fingerprint, (None, ()))
+        conf, why = confidence(v, priors.get(v.candidate.pattern_id, 0.0), d, least)
+        scored.append((conf, v, why, d, tests))
     scored.sort(key=lambda t: (-t[0], changed_lines(t[1].candidate.diff), t[1].candidate.file, t[1].candidate.line))
-    return [Patch(i + 1, conf, v, why) for i, (conf, v, why) in enumerate(scored)]
+    return [Patch(i + 1, conf, v, why, tests, d) for i, (conf, v, why, d, tests) in enumerate(scored)]

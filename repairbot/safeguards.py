@@ -54,4 +54,8 @@ def revert(root: Path, patch: Patch) -> bool:
     if path.read_bytes().decode("utf-8", "surrogateescape") != c.new_source:
         return False
     write_atomic(path, c.old_source.encode("utf-8"))
+    for t in patch.tests:  # the regression tests the patch brought would now fail
+        test = root / t.path
+        if t.reproduces and test.is_file() and test.read_text("utf-8", "replace") == t.source:
+            test.unlink()
     return True

@@ -203,6 +203,7 @@ class Validation:
     tests_run: int = 0
     seconds: float = 0.0
     reason: str = ""
+    covering: int = 0  # previously passing tests that cover the changed lines (and still pass)
 
 
 @dataclass(frozen=True)
@@ -219,16 +220,23 @@ class Differential:
     """Original vs patched function, run side by side on generated inputs (hypothesis)."""
 
     function: str  # qualified name
-    inputs: int = 0  # inputs both versions were run on
+    inputs: int = 0  # inputs beyond the failing tests' own, both versions run on each
     agree: int = 0
     differ: int = 0
     new_errors: int = 0  # the patch raises where the original did not
     examples: tuple[str, ...] = ()  # a few differing inputs, repr'd, for the report
     skipped: str = ""  # why no differential run was possible
+    failing_inputs: int = 0  # calls recorded in the failing tests (expected to change)
+    failing_changed: int = 0
 
     @property
     def change_share(self) -> float:
+        """Share of inputs beyond the failing tests' on which the patch changes behaviour."""
         return (self.differ + self.new_errors) / self.inputs if self.inputs else 0.0
+
+    @property
+    def error_share(self) -> float:
+        return self.new_errors / self.inputs if self.inputs else 0.0
 
 
 @dataclass(frozen=True)

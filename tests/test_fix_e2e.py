@@ -64,6 +64,12 @@ def test_checked_in_bug_is_fixed_at_rank_1_and_tree_untouched(repo, copy_repo, m
     assert removed == [bug["buggy"]] and added == [bug["fixed"]]
     assert top["validation"]["failing_fixed"] == top["validation"]["failing_total"] == 1
     assert top["validation"]["regressions"] == [] and top["validation"]["tests_run"] > 1
+    # Evidence: a regression test that fails before and passes after the patch, beside the failing
+    # test; and a differential run that does not mark the (only kind of) correct fix down.
+    [gen] = top["tests"]
+    assert gen["reproduces"] and gen["path"].startswith(bug["test"].rsplit("/", 1)[0] + "/test_repairbot_")
+    assert top["differential"]["inputs"] > 20 and top["differential"]["failing_changed"] >= 1
+    assert not any(e.startswith("behaviour") and not e.startswith("behaviour 1.00") for e in top["explanation"])
     assert tree_snapshot(project) == before, "without --apply the tree must stay byte-identical"
 
 
@@ -73,6 +79,8 @@ def test_apply_writes_the_top_patch_and_the_suite_then_passes(copy_repo, mined_f
     assert code == 0 and doc["applied"]
     bug = fixture_build.CHECKED_IN_BUGS["geometry"]
     assert bug["fixed"] in (project / bug["file"]).read_text()
+    [gen] = doc["patches"][0]["tests"]
+    assert (project / gen["path"]).read_text() == gen["source"], "the regression test ships with the patch"
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from repairbot.fix import FixReport
+from repairbot.types import Differential
 
 
 def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
@@ -35,7 +36,12 @@ def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
                     "regressions": list(p.validation.regressions),
                     "tests_run": p.validation.tests_run,
                     "seconds": round(p.validation.seconds, 3),
+                    "covering": p.validation.covering,
                 },
+                "explanation": list(p.explanation),
+                "tests": [{"path": t.path, "source": t.source, "reproduces": t.reproduces,
+                           "diff": new_file_diff(t.path, t.source)} for t in p.tests],
+                "differential": _differential(p.differential),
             }
             for p in r.patches
         ],
@@ -47,6 +53,36 @@ def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
         "applied": str(applied) if applied else None,
         "timings": {k: round(v, 3) for k, v in r.timings.items()},
     }
+
+
+def new_file_diff(path: str, source: str) -> str:
+    """A git-style diff that creates `path`: what `git apply` needs to add a generated test."""
+    lines = source.splitlines()
+    body = "".join(f"+{ln}\n" for ln in lines)
+    return (f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+            f"@@ -0,0 +1,{len(lines)} @@\n{body}")
+
+
+def _differential(d: Differential | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {"function": d.function, "inputs": d.inputs, "agree": d.agree, "differ": d.differ,
+            "new_errors": d.new_errors, "change_share": round(d.change_share, 4), "failing_inputs": d.failing_inputs,
+            "failing_changed": d.failing_changed, "examples": list(d.examples), "skipped": d.skipped}
+
+
+def describe_differential(d: Differential) -> str:
+    """One line for people: how far the patch changes behaviour beyond the failing inputs."""
+    if not d.inputs and not d.failing_inputs:
+        return f"differential: not run ({d.skipped})"
+    text = (f"differential on {d.function}: same behaviour on {d.agree}/{d.inputs} generated inputs, "
+            f"different on {d.differ}, new exceptions on {d.new_errors}; "
+            f"{d.failing_changed}/{d.failing_inputs} failing-test calls changed")
+    if d.new_errors:
+        text += " -- WARNING: the patch raises where the original did not"
+    elif d.inputs and d.change_share > 0.5:
+        text += " -- the patch changes behaviour on most inputs"
+    return text
 
 
 def _rejections(r: FixReport) -> dict[str, int]:
@@ -86,6 +122,11 @@ def print_fix(console: Any, r: FixReport, applied: Path | None = None, decision:
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else \
                 "cyan" if line.startswith("@@") else None
             console.print(Text(line, style=style or ""), soft_wrap=True, crop=False, overflow="ignore")
+        if p.differential is not None:
+            console.print(escape(describe_differential(p.differential)), style="dim")
+        for t in p.tests:
+            state = "reproduces the failure" if t.reproduces else "[yellow]does not reproduce; not shipped[/]"
+            console.print(f"regression test {escape(t.path)}: {state}")
     if decision is not None:
         thresholds = ", ".join(f"{k} {v:.2f}" for k, v in decision.thresholds)
         console.print(f"\npolicy [bold]{escape(decision.policy)}[/]: [bold]{decision.action}[/] "

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from repairbot.localize.runner import run_pytest
@@ -52,7 +52,7 @@ Progress = Callable[[Validation], None]
 def validate_one(ws: Workspace, c: Candidate, base: Baseline) -> Validation:
     t0 = time.perf_counter()
     tests_run = 0
-    changed = _changed_lines(c)
+    changed = changed_lines(c)
     with ws.patched(c.file, c.new_source) as root:
         run = _run(root, base, base.failing, stop_first=True)
         tests_run += len(run.results)
@@ -74,7 +74,7 @@ def validate_one(ws: Workspace, c: Candidate, base: Baseline) -> Validation:
             if broken or run.collect_error:
                 why = f"breaks a passing test: {broken[0]}" if broken else f"collection: {run.collect_error}"
                 return _verdict(c, base, False, fixed, broken, tests_run, t0, why)
-    return _verdict(c, base, True, fixed, (), tests_run, t0, "plausible")
+    return replace(_verdict(c, base, True, fixed, (), tests_run, t0, "plausible"), covering=len(covering))
 
 
 def _run(root: Path, base: Baseline, nodeids: Sequence[str], stop_first: bool) -> TestRun:
@@ -88,7 +88,7 @@ def _verdict(c: Candidate, base: Baseline, ok: bool, fixed: int, regressions: tu
     return Validation(c, ok, fixed, len(base.failing), regressions, tests_run, time.perf_counter() - t0, reason)
 
 
-def _changed_lines(c: Candidate) -> frozenset[tuple[str, int]]:
+def changed_lines(c: Candidate) -> frozenset[tuple[str, int]]:
     old = c.old_source.count("\n", 0, len(c.old_source))
     # The candidate's own span is enough to pick covering tests; the whole file as a fallback.
     lines = range(c.line, c.line + 3) if c.line else range(1, old + 2)
