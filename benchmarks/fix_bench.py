@@ -25,13 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "fixtures" / "repos"))
 
-import build  # noqa: E402
+from seeded import intended, seeded_bugs  # noqa: E402
 
 import repairbot.fix as fix_mod  # noqa: E402
 import repairbot.validate.validator as val_mod  # noqa: E402
 from repairbot.localize import runner  # noqa: E402
-from repairbot.mining.miner import mine  # noqa: E402
-from repairbot.pattern import store  # noqa: E402
 
 _lock = threading.Lock()
 _runs: list[float] = []
@@ -53,70 +51,25 @@ val_mod.run_pytest = _counting(runner.run_pytest)
 fix_mod.detect_flaky = _counting(runner.detect_flaky)
 
 
-def seeds(name: str, repo: Path, base: Path) -> list[tuple[str, Path, tuple[str, ...], tuple[str, ...]]]:
-    """(label, project, buggy lines, fixed lines) for each seeded bug."""
-    spec = build.SPECS[name]
-    checked = build.CHECKED_IN_BUGS[name]
-    out = [(f"{name}:{checked['kind']}@head", repo, (checked["buggy"],), (checked["fixed"],))]
-    for bug in spec.bugs:
-        if not bug.test:
-            continue
-        for path in sorted(base.rglob("*.py")):
-            try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                continue
-            if f"def {bug.func}(" not in text or "tests" in path.parts:
-                continue
-            seeded = build.replace_in_function(text, bug.func, bug.fixed, bug.buggy)
-            if seeded == text:
-                continue
-            dest = base.parent / f"{name}-{bug.func}"
-            shutil.copytree(base, dest, symlinks=True)
-            (dest / path.relative_to(base)).write_text(seeded)
-            out.append((f"{name}:{bug.kind}:{bug.func}", dest, bug.buggy, bug.fixed))
-            break
-    return out
-
-
-def intended(diff: str, buggy: tuple[str, ...], fixed: tuple[str, ...]) -> bool:
-    removed = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")]
-    added = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
-    common = [ln for ln in buggy if ln.strip() in [f.strip() for f in fixed]]
-    want_removed = [b.strip() for b in buggy if b not in common]
-    want_added = [f.strip() for f in fixed if f not in common]
-    return removed == want_removed and added == want_added
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="repairbot-fixbench-"))
-    repos = build.build_all(work / "repos")
-    library = store.load_many(store.library_paths())
     rows = []
-    for name, path in repos.items():
-        learned = list(mine(str(path)).patterns)
-        patterns = library + learned
-        head = work / "seeds" / name
-        shutil.copytree(path, head, symlinks=True)
-        bug = build.CHECKED_IN_BUGS[name]
-        target = head / bug["file"]
-        target.write_text(target.read_text().replace(bug["buggy"], bug["fixed"], 1))
-        base = work / "seeds" / f"{name}-base"
-        shutil.copytree(head, base, symlinks=True)
-        for label, project, buggy, fixed in seeds(name, path, base):
-            _runs.clear()
-            opts = fix_mod.FixOptions(jobs=args.jobs, top=1, time_budget=120)
-            t = time.perf_counter()
-            report = fix_mod.run_fix(project, patterns, opts)
-            wall = time.perf_counter() - t
-            if report.status == "no_failure":
-                continue
-            ok = bool(report.patches) and intended(report.patches[0].validation.candidate.diff, buggy, fixed)
-            rows.append((label, report.status, wall, len(report.candidates), len(report.validations),
-                         len(_runs), sum(_runs), ok))
+    for label, project, buggy, fixed, patterns in seeded_bugs(work):
+        _runs.clear()
+        # Time to the first validated patch: the evidence stage (regression test, differential
+        # run) comes after it and is measured by benchmarks/calibrate.py's runs.
+        opts = fix_mod.FixOptions(jobs=args.jobs, top=1, time_budget=120, evidence=False)
+        t = time.perf_counter()
+        report = fix_mod.run_fix(project, patterns, opts)
+        wall = time.perf_counter() - t
+        if report.status == "no_failure":
+            continue
+        ok = bool(report.patches) and intended(report.patches[0].validation.candidate.diff, buggy, fixed)
+        rows.append((label, report.status, wall, len(report.candidates), len(report.validations),
+                     len(_runs), sum(_runs), ok))
     print(f"{'bug':55} {'status':8} {'s':>6} {'cands':>5} {'tried':>5} {'runs':>4} {'rank1':>5}")
     for label, status, wall, cands, tried, runs, _, ok in rows:
         print(f"{label:55} {status:8} {wall:6.2f} {cands:5d} {tried:5d} {runs:4d} {'yes' if ok else 'no':>5}")

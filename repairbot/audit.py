@@ -71,9 +71,26 @@ class Run:
     status: str  # from its "end" event, or "incomplete"
 
 
+STATE_DIR = ".repairbot"
+DEFAULT_PATH = f"{STATE_DIR}/audit.db"
+
+
+def pull_request_fingerprint(journal: Journal, number: int) -> str:
+    """The fingerprint of the patch a bot pull request carried (journalled when it was opened)."""
+    rows = journal.db.execute("SELECT data FROM events WHERE kind = 'pull_request' ORDER BY id DESC").fetchall()
+    for (data,) in rows:
+        d = json.loads(data)
+        if d.get("number") == number and d.get("fingerprint"):
+            return str(d["fingerprint"])
+    raise LookupError(f"no pull request #{number} in the journal")
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True)
+            if path.parent.name == STATE_DIR:  # repairbot's own state folder: git should not see it
+                (path.parent / ".gitignore").write_text("# written by repairbot\n*\n", encoding="utf-8")
         self.path = path
         # Validation threads journal too: one connection, serialised by a lock.
         self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)

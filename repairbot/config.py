@@ -48,6 +48,10 @@ class Config:
     mine: MineConfig = MineConfig()
     policies: dict[str, Policy] = field(default_factory=dict)
     source: str = ""
+    audit: str = ".repairbot/audit.db"  # relative to the project; "" = no journal
+
+
+TOP_KEYS = ("audit", "mine", "policy")
 
 
 def load_config(project: Path) -> Config:
@@ -62,6 +66,14 @@ def load_config(project: Path) -> Config:
     section = data.get("tool", {}).get("repairbot", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [tool.repairbot] must be a table")
+    for key in section:
+        if key not in TOP_KEYS:
+            raise ConfigError(f"{path}: tool.repairbot.{key}: unknown key (known: {', '.join(TOP_KEYS)})")
+    audit = section.get("audit", Config.audit)
+    if audit is False:
+        audit = ""
+    if not isinstance(audit, str) or audit is True:
+        raise ConfigError(f"{path}: tool.repairbot.audit: expected a path or false, got {type(audit).__name__}")
     mine = _typed(MineConfig(), section.get("mine", {}), f"{path}: tool.repairbot.mine")
     try:
         mine.fix_regex()
@@ -71,7 +83,7 @@ def load_config(project: Path) -> Config:
         policies = parse_policies(section.get("policy", {}), "tool.repairbot.policy")
     except PolicyError as e:
         raise ConfigError(f"{path}: {e}") from None
-    return Config(mine=mine, policies=policies, source=str(path))
+    return Config(mine=mine, policies=policies, source=str(path), audit=audit)
 
 
 def _typed(default: Any, values: Any, where: str) -> Any:

@@ -26,13 +26,26 @@ confidence of a validated patch (in [0, 1]):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from repairbot.types import Differential, GeneratedTest, Patch, Pattern, Validation
 
 W_PRIOR, W_LOCATION, W_VALIDATION, W_COVERAGE, W_SIZE = 0.35, 0.20, 0.25, 0.10, 0.10
-# (raw score, share of correct patches) knots from benchmarks/calibrate.py; linear in between.
-CALIBRATION: tuple[tuple[float, float], ...] = ((0.0, 0.0), (1.0, 1.0))
+
+
+def _load_calibration() -> tuple[tuple[float, float], ...]:
+    """(raw score, share of correct patches) knots written by benchmarks/calibrate.py; linear in between."""
+    path = Path(__file__).with_name("calibration.json")
+    try:
+        knots = json.loads(path.read_text("utf-8"))["knots"]
+        return tuple((float(x), float(y)) for x, y in knots) or ((0.0, 0.0), (1.0, 1.0))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ((0.0, 0.0), (1.0, 1.0))
+
+
+CALIBRATION = _load_calibration()
 
 
 def acceptance_weight(alpha: float, beta: float) -> float:
@@ -93,9 +106,10 @@ def raw_score(v: Validation, prior: float, d: Differential | None = None,
 
 
 def confidence(v: Validation, prior: float, d: Differential | None = None,
-               least_change: float = 0.0) -> tuple[float, tuple[str, ...]]:
+               least_change: float = 0.0) -> tuple[float, float, tuple[str, ...]]:
+    """(calibrated confidence, raw score, explanation)."""
     raw, why = raw_score(v, prior, d, least_change)
-    return round(calibrate(raw), 4), why + (f"raw {raw:.3f}, calibrated",)
+    return round(calibrate(raw), 4), raw, why + (f"raw score {raw:.3f}, calibrated to {calibrate(raw):.2f}",)
 
 
 Evidence = dict[str, tuple[Differential, tuple[GeneratedTest, ...]]]  # by candidate fingerprint
@@ -111,7 +125,9 @@ def rank(validations: Sequence[Validation], priors: dict[str, float], evidence: 
         if not v.plausible:
             continue
         d, tests = evidence.get(v.candidate.fingerprint, (None, ()))
-        conf, why = confidence(v, priors.get(v.candidate.pattern_id, 0.0), d, least)
-        scored.append((conf, v, why, d, tests))
-    scored.sort(key=lambda t: (-t[0], changed_lines(t[1].candidate.diff), t[1].candidate.file, t[1].candidate.line))
-    return [Patch(i + 1, conf, v, why, tests, d) for i, (conf, v, why, d, tests) in enumerate(scored)]
+        conf, raw, why = confidence(v, priors.get(v.candidate.pattern_id, 0.0), d, least)
+        scored.append((conf, raw, v, why, d, tests))
+    # The raw score breaks ties the calibration's flat stretches would create.
+    scored.sort(key=lambda t: (-t[0], -t[1], changed_lines(t[2].candidate.diff), t[2].candidate.file,
+                               t[2].candidate.line))
+    return [Patch(i + 1, conf, v, why, tests, d, raw) for i, (conf, raw, v, why, d, tests) in enumerate(scored)]

@@ -249,6 +249,7 @@ class Patch:
     explanation: tuple[str, ...] = field(default_factory=tuple)
     tests: tuple[GeneratedTest, ...] = ()  # generated regression tests that ship with the patch
     differential: Differential | None = None
+    raw: float = 0.0  # the score before calibration (what benchmarks/calibrate.py fits)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ def copy_repo(tmp_path: Path, repos: dict[str, Path]):
     return copy
 
 
-def tree_snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under root (the .git folder included) and its bytes."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+def tree_snapshot(root: Path, state: bool = True) -> dict[str, bytes]:
+    """Every file under root (the .git folder included) and its bytes; with state=False, without
+    repairbot's own state folder `.repairbot/` (the audit journal, ignored by git)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and (state or p.relative_to(root).parts[0] != ".repairbot")}

@@ -54,7 +54,7 @@ def test_checked_in_bug_is_fixed_at_rank_1_and_tree_untouched(repo, copy_repo, m
     project = copy_repo(repo)
     bug = fixture_build.CHECKED_IN_BUGS[repo]
     before = tree_snapshot(project)
-    code, doc = run_fix(capsys, str(project), "--patterns", str(mined_files[repo]))
+    code, doc = run_fix(capsys, str(project), "--patterns", str(mined_files[repo]), "--no-audit")
     assert code == 0 and doc["status"] == "fixed"
     assert [f["test"] for f in doc["failures"]] == [bug["test"]]
     top = doc["patches"][0]
@@ -191,7 +191,27 @@ def test_killed_mid_run_leaves_the_tree_byte_identical(tmp_path):
     time.sleep(1.5)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
-    assert tree_snapshot(project) == before
+    # The default journal is the only thing written: repairbot's own folder, which git ignores.
+    assert tree_snapshot(project, state=False) == before
+    assert (project / ".repairbot/.gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_default_journal_is_git_ignored_and_no_audit_writes_nothing(copy_repo, mined_files, capsys):
+    project = copy_repo("inventory")
+    before = tree_snapshot(project)
+    code, _ = run_fix(capsys, str(project), "--patterns", str(mined_files["inventory"]))
+    assert code == 0 and (project / ".repairbot/audit.db").is_file()
+    assert tree_snapshot(project, state=False) == before
+    status = subprocess.run(["git", "status", "--porcelain", "--ignored=no"], cwd=project, capture_output=True,
+                            text=True, check=True).stdout
+    assert status == "", "the journal folder must not show up as a change"
+    assert main(["audit", "--db", str(project / ".repairbot/audit.db"), "--format", "json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["command"] for r in runs] == ["fix"] and runs[0]["status"] == "fixed"
+    other = copy_repo("inventory", "second")
+    snap = tree_snapshot(other)
+    code, _ = run_fix(capsys, str(other), "--patterns", str(mined_files["inventory"]), "--no-audit")
+    assert code == 0 and tree_snapshot(other) == snap
 
 
 def test_text_output_shows_the_ranked_diff(copy_repo, mined_files, capsys):

@@ -98,11 +98,47 @@ def test_policy_gates_apply_and_the_journal_records_the_run(tmp_path, capsys):
         assert kind in kinds
     assert kinds[-1] == "end"
     journal.close()
-    assert main(["audit", str(db)]) == 0
+    assert main(["audit", "--db", str(db)]) == 0
     assert "fixed" in capsys.readouterr().out
-    assert main(["audit", str(db), str(runs[1].id)]) == 0
+    assert main(["audit", "show", str(runs[1].id), "--db", str(db)]) == 0
     shown = capsys.readouterr().out
     assert "decision" in shown and "+    return abs(a - b)" in shown
+    for kind in ("differential", "generated_test"):
+        assert kind in kinds, "the evidence gathered for the patches is journalled too"
+
+
+def test_mine_and_check_runs_are_journalled_and_listed_since(repos, tmp_path, capsys):
+    db = tmp_path / "j" / "audit.db"
+    assert main(["mine", str(repos["textkit"]), "--audit", str(db), "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(repos["textkit"]), "--audit", str(db), "--format", "json"]) in (0, 1)
+    capsys.readouterr()
+    assert main(["audit", "--db", str(db), "--since", "1h", "--format", "json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["command"] for r in runs] == ["mine", "check"]
+    assert runs[0]["status"] == "mined" and runs[1]["status"] in ("found", "clean")
+    assert main(["audit", "--db", str(db), "--since", "2999-01-01", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["audit", "--db", str(db), "--since", "yesterday-ish"]) == 2
+    assert main(["audit", "show", "--db", str(db)]) == 2
+    assert main(["audit", "--db", str(tmp_path / "missing.db")]) == 2
+    assert "no such audit journal" in capsys.readouterr().err
+
+
+def test_feedback_by_pull_request_number(tmp_path, capsys):
+    db = tmp_path / "audit.db"
+    journal = Journal(db)
+    run = journal.start_run("serve", tmp_path, [])
+    journal.record(run, "patch", fingerprint="ab" * 8, pattern="p1", file="m.py", rank=1)
+    journal.record(run, "pull_request", number=7, fingerprint="ab" * 8, action="opened")
+    journal.close()
+    assert main(["feedback", "--pr", "7", "--outcome", "closed", "--db", str(db)]) == 0
+    assert "recorded closed for abababababababab" in capsys.readouterr().out
+    assert main(["feedback", "--pr", "8", "--outcome", "closed", "--db", str(db)]) == 2
+    assert main(["feedback", "ab", "--pr", "7", "--outcome", "closed", "--db", str(db)]) == 2
+    journal = Journal(db)
+    assert journal.rejected_fingerprints() == {"ab" * 8}
+    journal.close()
 
 
 def test_unknown_policy_is_a_usage_error(tmp_path, capsys):
@@ -158,7 +194,7 @@ def test_feedback_moves_the_pattern_prior_both_ways_and_blocks_a_closed_patch(tm
     first = json.loads(capsys.readouterr().out)["patches"][0]
     fp, pattern = first["fingerprint"], first["pattern"]
 
-    assert main(["feedback", str(db), fp[:8], "--outcome", "merged"]) == 0
+    assert main(["feedback", fp[:8], "--outcome", "merged", "--db", str(db)]) == 0
     assert "Beta(2, 1)" in capsys.readouterr().out
     assert acceptance_weight(2, 1) > 1.0
     assert main(["fix", str(project), "--audit", str(db), "--format", "json"]) == 0
@@ -166,7 +202,7 @@ def test_feedback_moves_the_pattern_prior_both_ways_and_blocks_a_closed_patch(tm
     assert lifted["fingerprint"] == fp and lifted["confidence"] > first["confidence"]
 
     for _ in range(3):
-        assert main(["feedback", str(db), fp, "--outcome", "closed"]) == 0
+        assert main(["feedback", fp, "--outcome", "closed", "--db", str(db)]) == 0
     assert "Beta(2, 4)" in capsys.readouterr().out.splitlines()[-1]
     assert acceptance_weight(2, 4) < 1.0
     # closed without merge: never proposed again for the same code, unless forced
@@ -178,7 +214,7 @@ def test_feedback_moves_the_pattern_prior_both_ways_and_blocks_a_closed_patch(tm
     assert forced["fingerprint"] == fp and forced["pattern"] == pattern
     assert forced["confidence"] < first["confidence"], "rejections sink the pattern"
 
-    assert main(["feedback", str(db), "nope", "--outcome", "merged"]) == 2
+    assert main(["feedback", "nope", "--outcome", "merged", "--db", str(db)]) == 2
     assert "no proposed patch" in capsys.readouterr().err
 
 
@@ -196,7 +232,7 @@ def test_safeguards_one_patch_in_flight_per_file_and_a_daily_cap(tmp_path, capsy
     assert json.loads(cap.out)["applied"] is None and "return a - b" in (project / "calc.py").read_text()
     assert "already has a bot patch in flight" in cap.err
     # Once its outcome is recorded the file is free again, but the daily cap still applies.
-    assert main(["feedback", str(db), first["patches"][0]["fingerprint"], "--outcome", "merged"]) == 0
+    assert main(["feedback", first["patches"][0]["fingerprint"], "--outcome", "merged", "--db", str(db)]) == 0
     capsys.readouterr()
     assert main(["fix", str(project), "--apply", "--audit", str(db), "--max-per-day", "1", "--format", "json"]) == 0
     cap = capsys.readouterr()

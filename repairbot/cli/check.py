@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from repairbot.cli.common import (
     EXIT_FOUND,
     EXIT_OK,
     UsageError,
+    add_audit_args,
     add_pattern_args,
+    journal_path,
     make_console,
     repair_patterns,
 )
@@ -27,6 +30,7 @@ def register(sub: Any) -> None:
     ck.add_argument("--min-confidence", type=float, default=0.5,
                     help="report findings from this confidence up, and exit 1 if there is one (default 0.5)")
     add_pattern_args(ck)
+    add_audit_args(ck, default_on=True)
 
     sg = sub.add_parser("suggest", help="rank candidate fixes at a flagged line, without running tests")
     sg.add_argument("where", metavar="FILE:LINE")
@@ -70,7 +74,26 @@ def cmd_check(args: argparse.Namespace) -> int:
             console.print(f.diff.rstrip("\n"), markup=False, highlight=False)
         console.print(f"{len(findings)} finding(s) in {n_files} file(s)"
                       + (f", {len(skips)} unreadable" if skips else ""), markup=False)
+    _journal_check(args, root, findings, len(skips), n_files)
     return EXIT_FOUND if any(f.confidence >= args.min_confidence for f in findings) else EXIT_OK
+
+
+def _journal_check(args: argparse.Namespace, root: Path, findings: Sequence[Any], skipped: int, files: int) -> None:
+    db = journal_path(args, root)
+    if db is None:
+        return
+    from repairbot.audit import Journal
+
+    journal = Journal(db)
+    try:
+        run = journal.start_run("check", root.resolve(), list(sys.argv[1:]))
+        for f in findings:
+            journal.record(run, "finding", file=f.file, line=f.line, pattern=f.pattern, confidence=f.confidence,
+                           diff=f.diff)
+        journal.record(run, "end", status="found" if findings else "clean", findings=len(findings), files=files,
+                       skipped=skipped, base=args.base, min_confidence=args.min_confidence)
+    finally:
+        journal.close()
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:

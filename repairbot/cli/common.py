@@ -71,3 +71,23 @@ def load_patterns(paths: list[Path]) -> list[Pattern]:
         if not f.is_file():
             raise UsageError(f"{f}: no such pattern file")
     return store.load_many(files)
+
+
+def add_audit_args(p: argparse.ArgumentParser, default_on: bool) -> None:
+    where = "default: [tool.repairbot] audit, else .repairbot/audit.db in the project" if default_on else "opt-in"
+    p.add_argument("--audit", type=Path, metavar="DB", help=f"the SQLite audit journal to append to ({where})")
+    p.add_argument("--no-audit", action="store_true", help="journal nothing")
+
+
+def journal_path(args: argparse.Namespace, root: Path | None) -> Path | None:
+    """Where this run is journalled: --audit, else the project's configured default, else nowhere."""
+    if args.no_audit:
+        return None
+    if args.audit:
+        return Path(args.audit)
+    if root is None:
+        return None
+    from repairbot.config import load_config
+
+    configured = load_config(root).audit
+    return root / configured if configured else None

@@ -15,7 +15,9 @@ from repairbot.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    add_audit_args,
     add_pattern_args,
+    journal_path,
     make_console,
     repair_patterns,
 )
@@ -38,10 +40,11 @@ def register(sub: Any) -> None:
     f.add_argument("--include-tests", action="store_true", help="allow test files as repair targets")
     f.add_argument("--policy", metavar="ENV", help="decide with [tool.repairbot.policy.ENV]; --apply then "
                                                    "applies only when the policy allows auto-remediation")
-    f.add_argument("--audit", type=Path, metavar="DB", help="append this run to an audit journal (SQLite); "
-                                                          "its recorded outcomes then weigh the patterns")
+    add_audit_args(f, default_on=True)
     f.add_argument("--force", action="store_true", help="propose patches even if closed without merge before")
-    f.add_argument("--max-per-day", type=int, default=10, help="with --audit: cap on patches applied per day")
+    f.add_argument("--max-per-day", type=int, default=10, help="cap on patches applied per day (needs the journal)")
+    f.add_argument("--no-evidence", action="store_true",
+                   help="skip the generated regression tests and the differential run")
 
     f.set_defaults(func=cmd_fix)
 
@@ -64,7 +67,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     patterns = repair_patterns(args)
     opts = FixOptions(tests=tuple(args.tests), trace_text=trace, jobs=args.jobs, time_budget=args.time_budget,
                       top=args.top, python=args.python, test_timeout=args.test_timeout,
-                      include_tests=args.include_tests)
+                      include_tests=args.include_tests, evidence=not args.no_evidence)
     policy = None
     if args.policy:
         policies = load_config(root).policies
@@ -73,11 +76,12 @@ def cmd_fix(args: argparse.Namespace) -> int:
             raise UsageError(f"no policy {args.policy!r} in [tool.repairbot.policy] (known: {known})")
         policy = policies[args.policy]
     journal, run_id = None, 0
-    if args.audit:
+    db = journal_path(args, root)
+    if db is not None:
         from repairbot.audit import Journal
         from repairbot.rank import acceptance_weight
 
-        journal = Journal(args.audit)
+        journal = Journal(db)
         run_id = journal.start_run("fix", root.resolve(), list(sys.argv[1:]))
         weights = {pid: acceptance_weight(a, b) for pid, (a, b) in journal.acceptance().items()}
         blocked = frozenset() if args.force else frozenset(journal.rejected_fingerprints())

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from repairbot.cli.common import EXIT_OK, UsageError, make_console, progress_bar
+from repairbot.cli.common import EXIT_OK, UsageError, add_audit_args, journal_path, make_console, progress_bar
 from repairbot.cli.patterns import print_pattern_line
 from repairbot.config import load_config
 from repairbot.pattern import store
@@ -26,6 +26,7 @@ def register(sub: Any) -> None:
     m.add_argument("--no-rejection", action="store_true", help="skip scoring against the head's code")
     m.add_argument("--format", choices=("text", "json"), default="text")
 
+    add_audit_args(m, default_on=False)
     m.set_defaults(func=cmd_mine)
 
 
@@ -39,6 +40,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
     with progress_bar(args.format == "text" and sys.stderr.isatty()) as progress:
         result = mine(str(repo), args.rev_range, jobs=args.jobs, cfg=cfg, whole_files=args.whole_files,
                       rejection=not args.no_rejection, progress=progress)
+    _journal_mine(args, repo, result)
     for note in result.warnings:
         print(f"repairbot: warning: {note}", file=sys.stderr)
     if args.out:
@@ -75,3 +77,20 @@ def _print_mine(r: MineResult, out: Path | None) -> None:
         print_pattern_line(console, p)
     if out:
         console.print(f"wrote {len(r.patterns)} patterns to {out}")
+
+
+def _journal_mine(args: argparse.Namespace, repo: Path, r: MineResult) -> None:
+    """Mining reads other people's repositories: it is journalled only where --audit says."""
+    db = journal_path(args, None)
+    if db is None:
+        return
+    from repairbot.audit import Journal
+
+    journal = Journal(db)
+    try:
+        run = journal.start_run("mine", repo.resolve(), list(sys.argv[1:]))
+        journal.record(run, "mined", commits=r.commits_seen, fix_commits=r.fix_commits, edits=len(r.edits),
+                       patterns=len(r.patterns), skips=r.skip_counts(), out=str(args.out) if args.out else None)
+        journal.record(run, "end", status="mined", seconds=round(r.seconds, 3))
+    finally:
+        journal.close()

@@ -80,8 +80,6 @@ def describe_differential(d: Differential) -> str:
             f"{d.failing_changed}/{d.failing_inputs} failing-test calls changed")
     if d.new_errors:
         text += " -- WARNING: the patch raises where the original did not"
-    elif d.inputs and d.change_share > 0.5:
-        text += " -- the patch changes behaviour on most inputs"
     return text
 
 
@@ -124,6 +122,9 @@ def print_fix(console: Any, r: FixReport, applied: Path | None = None, decision:
             console.print(Text(line, style=style or ""), soft_wrap=True, crop=False, overflow="ignore")
         if p.differential is not None:
             console.print(escape(describe_differential(p.differential)), style="dim")
+        suspect = [e for e in p.explanation if e.startswith("behaviour") and not e.startswith("behaviour 1.00")]
+        for e in suspect:  # changes more than another plausible patch, or raises anew: said, and scored down
+            console.print(f"[yellow]suspect[/]: {escape(e)}")
         for t in p.tests:
             state = "reproduces the failure" if t.reproduces else "[yellow]does not reproduce; not shipped[/]"
             console.print(f"regression test {escape(t.path)}: {state}")
