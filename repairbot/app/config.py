@@ -42,6 +42,7 @@ class AppConfig:
     workers: int = 1
     job_attempts: int = 3
     lease_seconds: float = 1800.0  # a claimed job not finished by then is taken again
+    retry_delay: float = 30.0  # seconds before a failed job's next attempt (times the attempts so far)
     repair_timeout: float = 900.0  # wall clock for one repair subprocess
     memory_mb: int = 4096  # RLIMIT_AS of the repair subprocess and the project's tests
     cpu_seconds: int = 1800  # RLIMIT_CPU, likewise

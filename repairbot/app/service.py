@@ -52,7 +52,7 @@ def build(cfg: AppConfig, redactor: Redactor | None = None) -> Service:
     redactor.add(cfg.webhook_secret)
     redactor.install()
     redactor.install(logging.getLogger("uvicorn"))
-    queue = JobQueue(cfg.queue_db, cfg.job_attempts, cfg.lease_seconds)
+    queue = JobQueue(cfg.queue_db, cfg.job_attempts, cfg.lease_seconds, cfg.retry_delay)
     journal = Journal(cfg.journal_db)
     app = GitHubApp(cfg.app_id, cfg.private_key(), cfg.base_url, redactor)
     worker = Worker(cfg, queue, journal, app, redactor)

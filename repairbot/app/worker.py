@@ -65,11 +65,12 @@ class Worker:
                 wake.clear()
 
     def handle(self, qjob: QueuedJob) -> None:
-        job = job_from_payload(qjob.kind, qjob.payload)
-        run = self.journal.start_run("app", Path(job.repo), [qjob.kind, qjob.delivery, f"attempt {qjob.attempts}"])
-        self.record(run, "job", job=qjob.id, delivery=qjob.delivery, kind=qjob.kind, attempt=qjob.attempts,
-                    max_attempts=qjob.max_attempts, **qjob.payload)
+        repo = str(qjob.payload.get("repo", "?"))
+        run = self.journal.start_run("app", Path(repo), [qjob.kind, qjob.delivery, f"attempt {qjob.attempts}"])
         try:
+            self.record(run, "job", job=qjob.id, delivery=qjob.delivery, job_kind=qjob.kind, attempt=qjob.attempts,
+                        max_attempts=qjob.max_attempts, payload=qjob.payload)
+            job = job_from_payload(qjob.kind, qjob.payload)
             status = self._fix(run, job) if isinstance(job, FixJob) else self._feedback(run, job)
         except Exception as e:
             err = self.redactor.scrub(f"{type(e).__name__}: {e}")
@@ -82,7 +83,7 @@ class Worker:
             return
         self.queue.done(qjob.id)
         self.record(run, "end", status=status)
-        log.info("job %s (%s) %s: %s", qjob.id, qjob.kind, job.repo, status)
+        log.info("job %s (%s) %s: %s", qjob.id, qjob.kind, repo, status)
 
     def record(self, run: int, kind: str, **data: Any) -> None:
         self.journal.record(run, kind, **self.redactor.scrub(data))

@@ -1,0 +1,382 @@
+"""The GitHub App (`repairbot serve`): the receiver over real HTTP (uvicorn on 127.0.0.1), the
+durable queue across restarts, and end to end against a local fake of GitHub's REST API with a
+local bare repository as the remote."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fakegithub import FakeGitHub, FakeRepo, serve_in_thread, stop_server
+
+from repairbot.app.config import AppConfig, load_app_config
+from repairbot.app.events import FeedbackJob, FixJob, Ignored, classify
+from repairbot.app.queue import JobQueue
+from repairbot.app.sandbox import run_limited, scrubbed_env
+from repairbot.app.service import Service, build
+from repairbot.audit import Journal
+from repairbot.config import ConfigError
+
+SECRET = "whsec-" + "s3cr3t-webhook-value-0123456789"
+APP_ID = 4242
+INSTALLATION = 77
+REPO = "acme/inventory"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------ payloads, shaped like GitHub's
+
+
+def _repository() -> dict[str, Any]:
+    return {"id": 1296269, "node_id": "R_1", "name": "inventory", "full_name": REPO, "private": False,
+            "owner": {"login": "acme", "id": 1, "type": "Organization"},
+            "html_url": f"https://github.example/{REPO}", "default_branch": "main"}
+
+
+def _common(sender: str = "octocat", sender_type: str = "User") -> dict[str, Any]:
+    return {"repository": _repository(), "sender": {"login": sender, "id": 583231, "type": sender_type},
+            "installation": {"id": INSTALLATION, "node_id": "MDIz"}}
+
+
+def workflow_run(sha: str, run_id: int = 30433642, conclusion: str = "failure", branch: str = "main",
+                 **sender: str) -> dict[str, Any]:
+    return {"action": "completed", **_common(**sender), "workflow_run": {
+        "id": run_id, "name": "CI", "head_branch": branch, "head_sha": sha, "event": "push",
+        "status": "completed", "conclusion": conclusion, "run_attempt": 1,
+        "html_url": f"https://github.example/{REPO}/actions/runs/{run_id}", "pull_requests": [],
+        "head_repository": {"full_name": REPO}, "repository": {"full_name": REPO}}}
+
+
+def check_suite(sha: str, conclusion: str = "failure") -> dict[str, Any]:
+    return {"action": "completed", **_common(), "check_suite": {
+        "id": 118578147, "head_branch": "main", "head_sha": sha, "status": "completed", "conclusion": conclusion,
+        "pull_requests": [], "app": {"slug": "github-actions"}}}
+
+
+def issue_comment(body: str, association: str = "MEMBER", on_pr: bool = True, **sender: str) -> dict[str, Any]:
+    issue: dict[str, Any] = {"number": 3, "title": "broken", "state": "open", "user": {"login": "octocat"}}
+    if on_pr:
+        issue["pull_request"] = {"url": f"https://api.github.example/repos/{REPO}/pulls/3"}
+    return {"action": "created", **_common(**sender), "issue": issue, "comment": {
+        "id": 1, "body": body, "author_association": association, "user": {"login": "octocat", "type": "User"},
+        "html_url": f"https://github.example/{REPO}/pull/3#issuecomment-1"}}
+
+
+def pull_request_closed(ref: str, merged: bool, commits: int = 1, number: int = 1) -> dict[str, Any]:
+    return {"action": "closed", "number": number, **_common(), "pull_request": {
+        "number": number, "state": "closed", "merged": merged, "commits": commits,
+        "head": {"ref": ref, "sha": "0" * 40}, "base": {"ref": "main"},
+        "user": {"login": "repairbot[bot]", "type": "Bot"}}}
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post(url: str, event: str, payload: Any = None, *, raw: bytes | None = None, signature: str | None = "auto",
+         delivery: str | None = None, **kw: Any) -> httpx.Response:
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+               "Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/abc"}
+    if signature == "auto":
+        headers["X-Hub-Signature-256"] = sign(body)
+    elif signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return httpx.post(url, content=kw.pop("content", body), headers=headers, timeout=10, **kw)
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def app_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    path = tmp_path_factory.mktemp("key") / "app.pem"
+    path.write_text(pem)
+    return path, pem, public
+
+
+def make_config(tmp: Path, key: Path, **kw: Any) -> AppConfig:
+    values: dict[str, Any] = {"app_id": APP_ID, "private_key_path": key, "webhook_secret": SECRET,
+                              "state_dir": tmp / "state", "workers": 0, "repair_jobs": 1, "retry_delay": 0.0}
+    values.update(kw)
+    return AppConfig(**values)
+
+
+class Running:
+    """A built service whose receiver listens on a loopback port."""
+
+    def __init__(self, cfg: AppConfig) -> None:
+        self.svc: Service = build(cfg)
+        self.server, self.thread, port = serve_in_thread(self.svc.asgi)
+        self.url = f"http://127.0.0.1:{port}/webhook"
+
+    def close(self) -> None:
+        stop_server(self.server, self.thread)
+        self.svc.close()
+
+
+@pytest.fixture
+def receiver(tmp_path: Path, app_key) -> Iterator[Running]:
+    r = Running(make_config(tmp_path, app_key[0], max_body_bytes=4096))
+    yield r
+    r.close()
+
+
+# ------------------------------------------------------------------ the receiver over HTTP
+
+
+def test_signature_size_and_json_are_checked_before_anything_is_queued(receiver: Running) -> None:
+    url, payload = receiver.url, workflow_run("a" * 40)
+    body = json.dumps(payload).encode()
+    assert post(url, "workflow_run", payload, signature=None).status_code == 401
+    assert post(url, "workflow_run", payload, signature=sign(body, "wrong-secret")).status_code == 401
+    assert post(url, "workflow_run", payload, signature="sha256=" + "0" * 64).status_code == 401
+    assert post(url, "workflow_run", payload, signature="sha1=" + hashlib.sha1(body).hexdigest()).status_code == 401
+    # a valid signature over a different body (tampered in transit)
+    assert post(url, "workflow_run", raw=body, signature=sign(body + b" ")).status_code == 401
+    bad = b'{"action": "completed", '
+    assert post(url, "workflow_run", raw=bad).status_code == 400
+    assert post(url, "workflow_run", raw=b"\xff\xfe not utf-8").status_code == 400
+    big = json.dumps({"action": "completed", "pad": "x" * 5000}).encode()
+    assert post(url, "workflow_run", raw=big).status_code == 413
+    # without a Content-Length (chunked), the limit is enforced while reading
+    chunks = iter([big[:3000], big[3000:]])
+    r = post(url, "workflow_run", raw=big, content=chunks)
+    assert r.status_code == 413
+    assert receiver.svc.queue.counts() == {} and receiver.svc.queue.deliveries() == {}
+    r = post(url, "workflow_run", payload)
+    assert r.status_code == 202 and r.json() == {"status": "queued", "job": "fix"}
+    assert receiver.svc.queue.counts() == {"queued": 1}
+
+
+def test_a_redelivered_event_is_answered_but_queues_nothing(receiver: Running) -> None:
+    payload = workflow_run("b" * 40)
+    first = post(receiver.url, "workflow_run", payload, delivery="d-1")
+    again = post(receiver.url, "workflow_run", payload, delivery="d-1")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["status"] == "duplicate"
+    ping = {"zen": "Keep it logically awesome.", "hook_id": 1, **_common()}
+    assert post(receiver.url, "ping", ping, delivery="d-2").json()["status"] == "ignored"
+    assert post(receiver.url, "ping", ping, delivery="d-2").json()["status"] == "duplicate"
+    assert receiver.svc.queue.counts() == {"queued": 1}
+    assert set(receiver.svc.queue.deliveries()) == {"d-1", "d-2"}
+
+
+def test_answers_within_milliseconds(receiver: Running) -> None:
+    times = []
+    for i in range(20):
+        t = time.perf_counter()
+        assert post(receiver.url, "workflow_run", workflow_run(f"{i:040x}", run_id=i)).status_code == 202
+        times.append(time.perf_counter() - t)
+    # generous for a shared 2-core machine; the work itself is one SQLite transaction
+    assert sorted(times)[len(times) // 2] < 0.25
+    assert receiver.svc.queue.counts() == {"queued": 20}
+
+
+@pytest.mark.parametrize(("event", "payload", "expect"), [
+    ("workflow_run", workflow_run("c" * 40), FixJob),
+    ("workflow_run", workflow_run("c" * 40, conclusion="success"), "concluded success"),
+    ("workflow_run", workflow_run("c" * 40, branch="repairbot/abc"), "repairbot's own branch"),
+    ("workflow_run", workflow_run("c" * 40, sender="repairbot[bot]", sender_type="Bot"), "bot"),
+    ("workflow_run", workflow_run("c" * 40, sender="dependabot[bot]", sender_type="Bot"), "bot"),
+    ("check_suite", check_suite("c" * 40), FixJob),
+    ("check_suite", check_suite("c" * 40, conclusion="neutral"), "concluded neutral"),
+    ("issue_comment", issue_comment("Looks broken.\n/repairbot fix\nthanks"), FixJob),
+    ("issue_comment", issue_comment("/repairbot fix", association="OWNER", on_pr=False), FixJob),
+    ("issue_comment", issue_comment("/repairbot fix", association="COLLABORATOR"), FixJob),
+    ("issue_comment", issue_comment("/repairbot fix", association="CONTRIBUTOR"), "only owners"),
+    ("issue_comment", issue_comment("/repairbot fix", association="NONE"), "only owners"),
+    ("issue_comment", issue_comment("please /repairbot fix this"), "own line"),
+    ("issue_comment", issue_comment("/repairbot fix", sender="ci[bot]", sender_type="Bot"), "bot"),
+    ("pull_request", pull_request_closed("repairbot/f55c6463ae60e542", merged=True), FeedbackJob),
+    ("pull_request", pull_request_closed("feature/x", merged=True), "not a repairbot"),
+    ("push", {"ref": "refs/heads/main", **_common()}, "not handled"),
+    ("workflow_run", {"action": "completed", **_common()}, "lacks"),
+])
+def test_events_over_http(receiver: Running, event: str, payload: dict, expect: Any) -> None:
+    r = post(receiver.url, event, payload)
+    if isinstance(expect, str):
+        assert r.status_code == 200 and r.json()["status"] == "ignored" and expect in r.json()["reason"]
+        assert receiver.svc.queue.counts() == {}
+    else:
+        assert r.status_code == 202
+        (job,) = receiver.svc.queue.jobs()
+        assert job["kind"] == expect.kind and job["state"] == "queued"
+        assert isinstance(classify(event, payload), expect)
+
+
+def test_feedback_outcome_from_the_closing_event() -> None:
+    ref = "repairbot/f55c6463ae60e542"
+    assert classify("pull_request", pull_request_closed(ref, merged=False)).outcome == "closed"
+    assert classify("pull_request", pull_request_closed(ref, merged=True)).outcome == "merged"
+    assert classify("pull_request", pull_request_closed(ref, merged=True, commits=3)).outcome == "edited"
+    assert classify("pull_request", pull_request_closed(ref, merged=True)).fingerprint == "f55c6463ae60e542"
+    assert isinstance(classify("workflow_run", ["not", "an", "object"]), Ignored)
+
+
+# ------------------------------------------------------------------ durability
+
+
+def test_restart_with_jobs_queued_loses_nothing_and_does_nothing_twice(tmp_path: Path, app_key) -> None:
+    cfg = make_config(tmp_path, app_key[0], lease_seconds=0.5)
+    first = Running(cfg)
+    payloads = [pull_request_closed(f"repairbot/{i:016x}", merged=bool(i % 2), number=i) for i in range(4)]
+    for i, p in enumerate(payloads):
+        assert post(first.url, "pull_request", p, delivery=f"pr-{i}").status_code == 202
+    # a worker claims one job and dies before finishing it
+    claimed, _ = first.svc.queue.claim()
+    assert claimed is not None
+    first.close()
+
+    second = Running(cfg)
+    try:
+        assert second.svc.queue.counts() == {"queued": 3, "claimed": 1}
+        assert post(second.url, "pull_request", payloads[0], delivery="pr-0").json()["status"] == "duplicate"
+        time.sleep(0.6)  # the dead worker's lease runs out
+        while second.svc.worker.run_once():
+            pass
+        assert second.svc.queue.counts() == {"done": 4}
+        journal = second.svc.journal
+        seen = [e.data["delivery"] for r in journal.runs() for e in journal.events(r.id) if e.kind == "job"]
+        assert sorted(seen) == [f"pr-{i}" for i in range(4)]
+        # no patch was ever proposed for these fingerprints: each is journalled as unknown, once
+        unknown = [e.data["fingerprint"] for r in journal.runs() for e in journal.events(r.id)
+                   if e.kind == "feedback_unknown"]
+        assert sorted(unknown) == [f"{i:016x}" for i in range(4)]
+    finally:
+        second.close()
+
+
+def test_a_crashing_job_is_retried_a_bounded_number_of_times_then_journalled(tmp_path: Path, app_key) -> None:
+    fake = FakeGitHub(APP_ID, app_key[2], installations=set())  # the token request will be refused
+    base = fake.start()
+    cfg = make_config(tmp_path, app_key[0], base_url=base, job_attempts=3)
+    svc = build(cfg)
+    try:
+        assert svc.queue.receive("x-1", "workflow_run", ("fix", {"repo": REPO, "installation": 5,
+                                 "trigger": "workflow_run", "trigger_url": "u", "head_sha": "a" * 40,
+                                 "head_branch": "main"}), "queued fix")
+        runs = 0
+        while svc.worker.run_once():
+            runs += 1
+        assert runs == 3 and svc.queue.counts() == {"failed": 1}
+        kinds = [e.kind for r in svc.journal.runs() for e in svc.journal.events(r.id)]
+        assert kinds.count("job_retry") == 2 and kinds.count("job_failed") == 1
+        failed = next(e for r in svc.journal.runs() for e in svc.journal.events(r.id) if e.kind == "job_failed")
+        assert "404" in failed.data["error"] and failed.data["attempt"] == 3
+        assert [m for m, _, auth in fake.requests] == ["POST"] * 3  # only ever asked for a token, with a JWT
+        assert {auth for _, _, auth in fake.requests} == {"jwt"}
+    finally:
+        svc.close()
+        fake.stop()
+
+
+def test_queue_lease_expiry_on_the_last_attempt_fails_the_job(tmp_path: Path) -> None:
+    q = JobQueue(tmp_path / "q.db", max_attempts=2, lease_seconds=10)
+    assert q.receive("d", "pull_request", ("feedback", {}), "queued")
+    now = time.time()
+    job, _ = q.claim(now)
+    assert job and job.attempts == 1
+    job, _ = q.claim(now + 11)  # the first worker died
+    assert job and job.attempts == 2
+    job, expired = q.claim(now + 22)  # so did the second
+    assert job is None and [e.delivery for e in expired] == ["d"]
+    assert q.counts() == {"failed": 1}
+
+
+# ------------------------------------------------------------------ isolation
+
+
+def test_scrubbed_env_keeps_only_the_allow_list(tmp_path: Path) -> None:
+    env = scrubbed_env(tmp_path, {"PATH": "/bin", "REPAIRBOT_WEBHOOK_SECRET": "x", "GITHUB_TOKEN": "y",
+                                  "AWS_SECRET_ACCESS_KEY": "z", "HOME": "/root", "LANG": "C.UTF-8"})
+    assert env["PATH"] == "/bin" and env["LANG"] == "C.UTF-8" and env["HOME"] == str(tmp_path)
+    assert not {"REPAIRBOT_WEBHOOK_SECRET", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY"} & set(env)
+
+
+def test_wall_clock_and_memory_limits(tmp_path: Path) -> None:
+    env = scrubbed_env(tmp_path)
+    t = time.monotonic()
+    slow = run_limited([sys.executable, "-c", "import time, subprocess, sys; "
+                        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"],
+                       tmp_path, env, timeout=1.0, memory_mb=1024, cpu_seconds=60)
+    assert slow.timed_out and time.monotonic() - t < 10
+    hog = run_limited([sys.executable, "-c", "b = bytearray(600 * 1024 * 1024); print(len(b))"], tmp_path, env,
+                      timeout=30, memory_mb=300, cpu_seconds=60)
+    assert hog.returncode != 0 and "MemoryError" in hog.stderr and not hog.timed_out
+    ok = run_limited([sys.executable, "-c", "print(6 * 7)"], tmp_path, env, timeout=30, memory_mb=1024,
+                     cpu_seconds=60)
+    assert (ok.returncode, ok.stdout.strip()) == (0, "42")
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_config_from_file_and_environment(tmp_path: Path, app_key) -> None:
+    f = tmp_path / "app.toml"
+    f.write_text(f'[app]\napp_id = 12\nprivate_key_path = "{app_key[0]}"\nwebhook_secret = "from-file"\n'
+                 'base_url = "https://ghe.example/api/v3"\nmax_open_prs = 2\nlabels = ["bot"]\n')
+    cfg = load_app_config(f, environ={"REPAIRBOT_WEBHOOK_SECRET": "from-env", "REPAIRBOT_MAX_PRS_PER_HOUR": "7"})
+    assert (cfg.app_id, cfg.webhook_secret, cfg.base_url) == (12, "from-env", "https://ghe.example/api/v3")
+    assert (cfg.max_open_prs, cfg.max_prs_per_hour, cfg.labels) == (2, 7, ("bot",))
+    assert "from-env" not in repr(cfg) and "PRIVATE KEY" not in repr(cfg)
+    f.write_text('[app]\napp_id = 12\nwebhok_secret = "typo"\n')
+    with pytest.raises(ConfigError, match="app.webhok_secret: unknown key"):
+        load_app_config(f, environ={})
+    with pytest.raises(ConfigError, match="missing app_id, private_key_path, webhook_secret"):
+        load_app_config(None, environ={})
+    with pytest.raises(ConfigError, match=r"\$REPAIRBOT_APP_ID: expected int"):
+        load_app_config(None, environ={"REPAIRBOT_APP_ID": "twelve"})
+
+
+def test_serve_command_runs_the_receiver(tmp_path: Path, app_key) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REPAIRBOT_APP_ID": str(APP_ID),
+           "REPAIRBOT_PRIVATE_KEY_PATH": str(app_key[0]), "REPAIRBOT_WEBHOOK_SECRET": SECRET}
+    proc = subprocess.Popen([sys.executable, "-m", "repairbot.cli", "serve", "--port", str(port), "--workers", "0",
+                             "--state-dir", str(tmp_path / "state")], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
+            time.sleep(0.1)
+        r = post(f"http://127.0.0.1:{port}/webhook", "workflow_run", workflow_run("d" * 40), delivery="cli-1")
+        assert r.status_code == 202
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert SECRET not in out and "PRIVATE KEY" not in out
+    assert JobQueue(tmp_path / "state" / "queue.db").deliveries() == {"cli-1": "queued fix"}
+    bad = subprocess.run([sys.executable, "-m", "repairbot.cli", "serve"], env={"PATH": env["PATH"],
+                         "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "missing app_id" in bad.stderr
