@@ -380,3 +380,182 @@ def test_serve_command_runs_the_receiver(tmp_path: Path, app_key) -> None:
     bad = subprocess.run([sys.executable, "-m", "repairbot.cli", "serve"], env={"PATH": env["PATH"],
                          "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "missing app_id" in bad.stderr
+
+
+# ------------------------------------------------------------------ end to end against the fake GitHub
+
+PROBE_TEST = '''import json, os
+
+
+def test_environment_probe():
+    with open({path!r}, "a") as f:
+        f.write(json.dumps(dict(os.environ)) + "\\n")
+'''
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {"PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com", "HOME": str(cwd)}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def world(tmp_path: Path, repos: dict[str, Path], app_key, monkeypatch: pytest.MonkeyPatch):
+    """A bare remote of the inventory fixture (its checked-in bug fails one test, plus a test that
+    dumps its environment), the fake GitHub serving it, and the app configured from the environment
+    as in production, its receiver on a loopback port."""
+    key_path, pem, public = app_key
+    probe = tmp_path / "env-probe.jsonl"
+    work = tmp_path / "dev"
+    shutil.copytree(repos["inventory"], work, symlinks=True)
+    (work / "tests" / "test_env_probe.py").write_text(PROBE_TEST.format(path=str(probe)))
+    _git(work, "add", "tests/test_env_probe.py")
+    _git(work, "commit", "-qm", "Probe the test environment")
+    remote = tmp_path / "remotes" / "acme" / "inventory.git"
+    remote.parent.mkdir(parents=True)
+    _git(tmp_path, "clone", "-q", "--bare", str(work), str(remote))
+    fake = FakeGitHub(APP_ID, public, installations={INSTALLATION})
+    fake.repos[REPO] = FakeRepo(REPO, remote)
+    base = fake.start()
+    monkeypatch.setenv("REPAIRBOT_APP_ID", str(APP_ID))
+    monkeypatch.setenv("REPAIRBOT_PRIVATE_KEY_PATH", str(key_path))
+    monkeypatch.setenv("REPAIRBOT_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("REPAIRBOT_BASE_URL", base)
+    monkeypatch.setenv("REPAIRBOT_CLONE_URL", str(tmp_path / "remotes") + "/{repo}.git")
+    cfg = load_app_config(None, state_dir=tmp_path / "state", workers=0, repair_jobs=1, max_open_prs=3)
+    logs = StringIO()
+    handler = logging.StreamHandler(logs)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_levels = root.level, logging.getLogger("github").level
+    root.setLevel(logging.DEBUG)
+    logging.getLogger("github").setLevel(logging.DEBUG)  # PyGithub logs whole responses, tokens included
+    running = Running(cfg)
+    try:
+        yield {"fake": fake, "running": running, "remote": remote, "probe": probe, "logs": logs, "pem": pem,
+               "sha": _git(remote, "rev-parse", "main"), "cfg": cfg}
+    finally:
+        running.close()
+        fake.stop()
+        root.removeHandler(handler)
+        root.setLevel(old_levels[0])
+        logging.getLogger("github").setLevel(old_levels[1])
+
+
+def _events(journal: Journal, kind: str) -> list[dict[str, Any]]:
+    return [e.data for r in journal.runs() for e in journal.events(r.id) if e.kind == kind]
+
+
+def test_failing_ci_to_pull_request_then_dedupe_then_feedback(world: dict[str, Any]) -> None:
+    fake, running, remote, sha = world["fake"], world["running"], world["remote"], world["sha"]
+    svc, repo = running.svc, fake.repos[REPO]
+
+    # 1. A failing workflow run: 202 at once, then the worker opens a draft pull request.
+    r = post(running.url, "workflow_run", workflow_run(sha, run_id=1001), delivery="run-1001")
+    assert r.status_code == 202
+    assert svc.worker.run_once() and svc.queue.counts() == {"done": 1}
+    assert len(repo.pulls) == 1
+    pr = repo.pulls[0]
+    fp = _events(svc.journal, "repair")[0]["fingerprints"][0]
+    assert pr["head"] == f"repairbot/{fp}" and pr["base"] == "main" and pr["state"] == "open"
+    assert pr["draft"] is True  # confidence 0.55: between the default approval (0.5) and auto (0.9) thresholds
+    assert {lab["name"] for lab in pr["labels"]} == {"repairbot", "automated-fix"}
+    assert set(repo.labels) == {"repairbot", "automated-fix"}
+    assert pr["title"] == "repairbot: fix test_discount_applies_at_tier_threshold (inventory/discounts.py:12)"
+    body = pr["body"]
+    for expected in (f"https://github.example/{REPO}/actions/runs/1001", "`inventory/discounts.py` +1 -1",
+                     "-        if threshold < total:", "+        if threshold <= total:",
+                     "tests/test_discounts.py::test_discount_applies_at_tier_threshold",
+                     "now passing: 1/1", "regressions: none", "confidence **0.5", "pattern `311c98d042a9`",
+                     "`/repairbot fix`", f"fingerprint `{fp}`"):
+        assert expected in body, expected
+    # The branch on the remote is the failing commit plus the validated fix, by the bot.
+    fixed = _git(remote, "show", f"repairbot/{fp}:inventory/discounts.py")
+    assert "if threshold <= total:" in fixed and "if threshold < total:" not in fixed
+    assert _git(remote, "rev-parse", f"repairbot/{fp}^") == sha
+    assert _git(remote, "log", "-1", "--format=%an", f"repairbot/{fp}") == "repairbot[bot]"
+    kinds = [e.kind for e in svc.journal.events(svc.journal.runs()[0].id)]
+    assert kinds == ["job", "token", "cloned", "repair", "decision", "pushed", "labels_created", "pr_opened", "end"]
+    # Every GitHub call after the JWT exchange used the installation token.
+    assert fake.requests[0] == ("POST", f"/api/v3/app/installations/{INSTALLATION}/access_tokens", "jwt")
+    assert {auth for _, _, auth in fake.requests[1:]} == {"token"}
+
+    # 2. The same failure again (a re-run): the open pull request is updated, nothing new is opened.
+    assert post(running.url, "workflow_run", workflow_run(sha, run_id=1002)).status_code == 202
+    assert svc.worker.run_once()
+    assert len(repo.pulls) == 1 and "actions/runs/1002" in repo.pulls[0]["body"]
+    assert [e["number"] for e in _events(svc.journal, "pr_updated")] == [1]
+    # The very same delivery again: nothing at all.
+    assert post(running.url, "workflow_run", workflow_run(sha, run_id=1001), delivery="run-1001").status_code == 200
+    assert not svc.worker.run_once()
+
+    # 3. A maintainer closes it unmerged: feedback, and the fix is not proposed again.
+    repo.pulls[0]["state"] = "closed"
+    closed = pull_request_closed(f"repairbot/{fp}", merged=False, number=1)
+    assert post(running.url, "pull_request", closed).status_code == 202
+    assert svc.worker.run_once()
+    assert _events(svc.journal, "feedback") == [{"fingerprint": fp, "pattern": "311c98d042a9",
+                                                  "file": "inventory/discounts.py", "outcome": "closed",
+                                                  "pull_request": 1}]
+    assert fp in svc.journal.rejected_fingerprints()
+    assert svc.journal.acceptance()["311c98d042a9"] == (1.0, 2.0)
+    assert post(running.url, "workflow_run", workflow_run(sha, run_id=1003)).status_code == 202
+    assert svc.worker.run_once()
+    assert len(repo.pulls) == 1 and _events(svc.journal, "repair")[-1]["status"] == "no_fix"
+    assert svc.queue.counts() == {"done": 4}
+
+    # 4. Secrets: not in the project's test environment, the journal, or the logs.
+    token = next(iter(fake.tokens))
+    key_lines = [ln for ln in world["pem"].splitlines() if len(ln) > 40]
+    secrets = [SECRET, *fake.tokens, *key_lines]
+    probes = [json.loads(line) for line in world["probe"].read_text().splitlines()]
+    assert probes, "the project's tests ran"
+    for env in probes:
+        dumped = json.dumps(env)
+        assert not [s for s in secrets if s in dumped]
+        app_vars = {"REPAIRBOT_" + f.upper() for f in AppConfig.__dataclass_fields__}
+        assert not [k for k in env if k in app_vars or k.startswith(("GIT_CONFIG_KEY", "GIT_CONFIG_VALUE"))]
+        assert env["HOME"].startswith(str(world["cfg"].work_dir.resolve()))
+    svc.journal.db.execute("PRAGMA wal_checkpoint(FULL)")
+    stored = "\n".join(str(row) for table in ("runs", "events") for row in
+                       sqlite3.connect(str(world["cfg"].journal_db)).execute(f"SELECT * FROM {table}"))
+    raw = b"".join(p.read_bytes() for p in world["cfg"].state_dir.glob("*.db*"))
+    logs = world["logs"].getvalue()
+    assert "access_tokens" in logs and "***" in logs, "PyGithub logged the token response, redacted"
+    for s in secrets:
+        assert s not in stored and s.encode() not in raw and s not in logs
+    assert token not in _git(remote, "config", "--list")
+
+
+def test_open_pull_request_cap_and_comment_only_policy(world: dict[str, Any]) -> None:
+    fake, running, sha = world["fake"], world["running"], world["sha"]
+    svc, repo = running.svc, fake.repos[REPO]
+    # Three repairbot pull requests are already open (the cap is 3): nothing is opened.
+    for i in range(3):
+        _git(world["remote"], "branch", f"repairbot/{i:016x}", "main")
+        repo.pulls.append({"id": 500 + i, "number": i + 1, "state": "open", "title": "t", "body": "", "draft": False,
+                           "head": f"repairbot/{i:016x}", "base": "main", "labels": []})
+    assert post(running.url, "workflow_run", workflow_run(sha, run_id=2001)).status_code == 202
+    assert svc.worker.run_once()
+    assert len(repo.pulls) == 3
+    assert "3 open repairbot pull requests" in _events(svc.journal, "capped")[0]["reason"]
+
+    # A project whose policy says "notify" at this confidence gets a comment on the commit, no pull request.
+    work = world["remote"].parent / "notify-work"
+    _git(work.parent, "clone", "-q", str(world["remote"]), str(work))
+    pyproject = work / "pyproject.toml"
+    pyproject.write_text((pyproject.read_text() if pyproject.exists() else "") +
+                         "\n[tool.repairbot.policy.github]\nauto = 0.99\napproval = 0.95\nnotify = 0.1\n")
+    _git(work, "commit", "-qam", "repairbot policy") if "pyproject.toml" in _git(work, "ls-files") else None
+    _git(work, "add", "pyproject.toml")
+    _git(work, "commit", "-qm", "repairbot policy", "--allow-empty")
+    _git(work, "push", "-q", "origin", "HEAD:main")
+    new_sha = _git(work, "rev-parse", "HEAD")
+    assert post(running.url, "workflow_run", workflow_run(new_sha, run_id=2002)).status_code == 202
+    assert svc.worker.run_once()
+    assert len(repo.pulls) == 3
+    (comment,) = repo.comments
+    assert comment["commit"] == new_sha and "-        if threshold < total:" in comment["body"]
+    assert "report only" in comment["body"]
+    decision = _events(svc.journal, "decision")[-1]
+    assert decision["action"] == "notify" and decision["policy"] == "github"

@@ -1,16 +1,28 @@
 """Keep the private key, installation tokens and the webhook secret out of logs and the journal.
 
-Secrets are registered as they become known (a token when it is minted); a logging filter on
-every handler rewrites records that contain one, and `scrub` cleans anything journalled.
+Secrets are registered as they become known (the key and webhook secret at start, a token when
+it is minted); shapes are masked even before that (GitHub tokens, JWTs, PEM blocks, a "token"
+field in JSON), because PyGithub logs the token response before the app has seen the token.
+`install` wraps the log record factory, so every record is cleaned once, whichever handler
+(added before or after) writes it; `scrub` cleans anything journalled.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any
 
 MASK = "***"
+SHAPES = (
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9_]{20,}"), MASK),
+    (re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"), MASK),  # a JWT
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S), MASK),
+    (re.compile(r"""(["']token["']\s*:\s*["'])[^"']+"""), r"\g<1>" + MASK),
+    (re.compile(r"(?i)(authorization:\s*(?:basic|bearer|token)\s+)\S+"), r"\g<1>" + MASK),
+)
+_installed: list[Redactor] = []
 
 
 class Redactor(logging.Filter):
@@ -38,6 +50,8 @@ class Redactor(logging.Filter):
             for s in secrets:
                 if s in value:
                     value = value.replace(s, MASK)
+            for shape, repl in SHAPES:
+                value = shape.sub(repl, value)
             return value
         if isinstance(value, dict):
             return {k: self.scrub(v) for k, v in value.items()}
@@ -59,8 +73,16 @@ class Redactor(logging.Filter):
             record.exc_text = self.scrub(record.exc_text)
         return True
 
-    def install(self, logger: logging.Logger | None = None) -> None:
-        """Attach to every handler of `logger` (default: the root logger)."""
-        for h in (logger or logging.getLogger()).handlers:
-            if self not in h.filters:
-                h.addFilter(self)
+    def install(self) -> None:
+        """Clean every log record of this process as it is made (idempotent)."""
+        if self in _installed:
+            return
+        _installed.append(self)
+        make = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = make(*args, **kwargs)
+            self.filter(record)
+            return record
+
+        logging.setLogRecordFactory(factory)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 
@@ -51,7 +50,6 @@ def build(cfg: AppConfig, redactor: Redactor | None = None) -> Service:
     redactor = redactor or Redactor()
     redactor.add(cfg.webhook_secret)
     redactor.install()
-    redactor.install(logging.getLogger("uvicorn"))
     queue = JobQueue(cfg.queue_db, cfg.job_attempts, cfg.lease_seconds, cfg.retry_delay)
     journal = Journal(cfg.journal_db)
     app = GitHubApp(cfg.app_id, cfg.private_key(), cfg.base_url, redactor)
