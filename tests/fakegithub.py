@@ -81,7 +81,7 @@ class FakeGitHub:
         return {"url": f"{url}/pulls/{n}", "id": pr["id"], "node_id": f"PR_{n}", "number": n,
                 "html_url": f"https://github.example/{r.full_name}/pull/{n}", "issue_url": f"{url}/issues/{n}",
                 "state": pr["state"], "title": pr["title"], "body": pr["body"], "draft": pr["draft"],
-                "merged": pr.get("merged", False), "user": self._user(), "labels": list(pr["labels"]),
+                "merged": pr.get("merged", False), "user": pr.get("user") or self._user(), "labels": list(pr["labels"]),
                 "commits": 1,
                 "head": {"label": f"{owner}:{pr['head']}", "ref": pr["head"], "sha": r.ref_sha(pr["head"]) or "",
                          "repo": self.repo_json(r), "user": self._user()},

@@ -475,7 +475,7 @@ def test_failing_ci_to_pull_request_then_dedupe_then_feedback(world: dict[str, A
     assert _git(remote, "rev-parse", f"repairbot/{fp}^") == sha
     assert _git(remote, "log", "-1", "--format=%an", f"repairbot/{fp}") == "repairbot[bot]"
     kinds = [e.kind for e in svc.journal.events(svc.journal.runs()[0].id)]
-    assert kinds == ["job", "token", "cloned", "repair", "decision", "pushed", "labels_created", "pr_opened", "end"]
+    assert kinds == ["job", "authenticated", "cloned", "repair", "decision", "pushed", "labels_created", "pr_opened", "end"]
     # Every GitHub call after the JWT exchange used the installation token.
     assert fake.requests[0] == ("POST", f"/api/v3/app/installations/{INSTALLATION}/access_tokens", "jwt")
     assert {auth for _, _, auth in fake.requests[1:]} == {"token"}
@@ -559,3 +559,59 @@ def test_open_pull_request_cap_and_comment_only_policy(world: dict[str, Any]) ->
     assert "report only" in comment["body"]
     decision = _events(svc.journal, "decision")[-1]
     assert decision["action"] == "notify" and decision["policy"] == "github"
+
+
+def test_fix_command_on_a_pull_request_repairs_its_head_and_targets_its_branch(world: dict[str, Any]) -> None:
+    fake, running, remote = world["fake"], world["running"], world["remote"]
+    svc, repo = running.svc, fake.repos[REPO]
+    _git(remote, "branch", "feature/tiers", "main")
+    repo.pulls.append({"id": 700, "number": 1, "state": "open", "title": "Tiers", "body": "", "draft": False,
+                       "head": "feature/tiers", "base": "main", "labels": [],
+                       "user": {"login": "octocat", "id": 1, "type": "User"}})
+    comment = issue_comment("Tests fail here.\n/repairbot fix\n")
+    comment["issue"]["number"] = 1
+    assert post(running.url, "issue_comment", comment).status_code == 202
+    assert svc.worker.run_once()
+    assert len(repo.pulls) == 2
+    bot_pr = repo.pulls[1]
+    assert bot_pr["base"] == "feature/tiers" and bot_pr["head"].startswith("repairbot/")
+    assert "issuecomment-1" in bot_pr["body"] and "failing issue comment" in bot_pr["body"]
+    assert _git(remote, "rev-parse", f"{bot_pr['head']}^") == _git(remote, "rev-parse", "feature/tiers")
+
+
+def test_worker_threads_take_jobs_as_they_arrive(tmp_path: Path, app_key) -> None:
+    running = Running(make_config(tmp_path, app_key[0], workers=2))
+    running.svc.start_workers()
+    try:
+        for i in range(3):
+            r = post(running.url, "pull_request", pull_request_closed(f"repairbot/{i:016x}", merged=True))
+            assert r.status_code == 202
+        deadline = time.monotonic() + 20
+        while running.svc.queue.counts() != {"done": 3}:
+            assert time.monotonic() < deadline, running.svc.queue.jobs()
+            time.sleep(0.05)
+        assert len(_events(running.svc.journal, "feedback_unknown")) == 3
+    finally:
+        running.close()
+
+
+def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> None:
+    from repairbot.app import body as bodies
+
+    p = bodies.Proposal(fingerprint="abcd1234abcd1234", file="pkg/m.py", line=3,
+                        diff="diff --git a/pkg/m.py b/pkg/m.py\n--- a/pkg/m.py\n+++ b/pkg/m.py\n@@ -3 +3 @@\n-x < y\n+x <= y\n",
+                        confidence=0.81, pattern_id="311c98d042a9", failing_tests=("tests/test_m.py::test_edge",),
+                        failing_fixed=1, failing_total=1, tests_run=12, regressions=(), head_sha="f" * 40,
+                        base_branch="main", trigger="check_suite", trigger_url="https://ci.example/1",
+                        action="approval", reason="confidence 0.81 >= approval threshold 0.50",
+                        tests=(bodies.GeneratedTestText("tests/test_repairbot_m.py",
+                                                        "def test_edge_regression():\n    assert f(1, 1)\n", True),))
+    from repairbot.pattern import store
+
+    pattern = {q.id: q for q in store.load_many(store.library_paths())}["311c98d042a9"]
+    text = bodies.render(p, pattern)
+    assert text == bodies.render(p, pattern)
+    assert bodies.title(p) == "repairbot: fix test_edge (pkg/m.py:3)"
+    assert "`pkg/m.py` +1 -1" in text and "def test_edge_regression():" in text
+    assert "fails before the patch, passes after" in text and "draft: needs approval" in text
+    assert "{h0} < {h1}" in text and "<!-- repairbot:fingerprint=abcd1234abcd1234 -->" in text

@@ -135,6 +135,8 @@ def _check(cfg: AppConfig) -> None:
         raise ConfigError(f"private_key_path {cfg.private_key_path}: no such file")
     if not 1.0 >= cfg.auto >= cfg.approval >= cfg.notify >= 0.0:
         raise ConfigError("thresholds must satisfy 1 >= auto >= approval >= notify >= 0")
+    if cfg.lease_seconds <= cfg.repair_timeout:
+        raise ConfigError("lease_seconds must exceed repair_timeout (or a running repair would be taken twice)")
     if "{repo}" not in cfg.clone_url:
         raise ConfigError("clone_url must contain {repo}")
     for name in ("max_open_prs", "max_prs_per_hour", "max_body_bytes", "workers", "job_attempts", "memory_mb",

@@ -24,7 +24,19 @@ class GitHubError(Exception):
 @dataclass
 class Installation:
     gh: Github
-    token: str  # for git over HTTPS; registered with the redactor
+    auth: Any  # Auth.AppInstallationAuth: renews its token when it nears expiry
+    redactor: Redactor
+
+    @property
+    def token(self) -> str:
+        """The current installation token (for git over HTTPS), registered with the redactor."""
+        try:
+            token = self.auth.token
+        except GithubException as e:
+            raise GitHubError(f"installation token for {self.auth.installation_id}: HTTP {e.status} "
+                              f"{_message(e)}") from None
+        self.redactor.add(token)
+        return token
 
     def repo(self, full_name: str) -> Any:
         return _call(lambda: self.gh.get_repo(full_name), f"get repository {full_name}")
@@ -94,9 +106,6 @@ class GitHubApp:
     def installation(self, installation_id: int) -> Installation:
         auth = self.auth.get_installation_auth(installation_id)
         gh = Github(auth=auth, base_url=self.base_url, retry=None, timeout=30)
-        try:
-            token = auth.token
-        except GithubException as e:
-            raise GitHubError(f"installation token for {installation_id}: HTTP {e.status} {_message(e)}") from None
-        self.redactor.add(token)
-        return Installation(gh, token)
+        inst = Installation(gh, auth, self.redactor)
+        inst.token  # noqa: B018  (mint it now: a refused installation fails the job before any work)
+        return inst

@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import git
 
@@ -42,11 +42,16 @@ def git_env(token: str) -> dict[str, str]:
     return env
 
 
+class TokenSource(Protocol):
+    @property
+    def token(self) -> str: ...
+
+
 @dataclass
 class Checkout:
     path: Path
     repo: git.Repo
-    token: str
+    tokens: TokenSource  # asked again at push time: a long repair may outlive the first token
 
     def push_fix(self, branch: str, p: Proposal) -> str:
         """Commit the patch (and its generated tests) on `branch` from the failing commit; force-push."""
@@ -64,7 +69,7 @@ class Checkout:
                   f"fingerprint {p.fingerprint}.\n"
         g.commit("-m", message, env={**os.environ, "GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
                                      "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL})
-        g.push("--force", "origin", f"HEAD:refs/heads/{branch}", env=git_env(self.token))
+        g.push("--force", "origin", f"HEAD:refs/heads/{branch}", env=git_env(self.tokens.token))
         return self.repo.head.commit.hexsha
 
 
@@ -77,15 +82,15 @@ def _stdin(text: str) -> Any:
     return f
 
 
-def clone(url: str, dest: Path, sha: str, token: str) -> Checkout:
-    env = git_env(token)
+def clone(url: str, dest: Path, sha: str, tokens: TokenSource) -> Checkout:
+    env = git_env(tokens.token)
     repo = git.Repo.clone_from(url, dest, env=env, no_checkout=True)
     try:
         repo.git.checkout("--detach", sha)
     except git.GitCommandError:  # not on any branch the clone brought: fetch the commit itself
         repo.git.fetch("origin", sha, env=env)
         repo.git.checkout("--detach", sha)
-    return Checkout(dest, repo, token)
+    return Checkout(dest, repo, tokens)
 
 
 def repair(cfg: AppConfig, project: Path, home: Path) -> dict[str, Any]:

@@ -104,7 +104,7 @@ class Worker:
 
     def _fix(self, run: int, job: FixJob) -> str:
         inst = self.app.installation(job.installation)
-        self.record(run, "token", installation=job.installation, token="(minted)")
+        self.record(run, "authenticated", installation=job.installation)
         repo = inst.repo(job.repo)
         sha, branch = job.head_sha, job.head_branch
         if not sha and job.is_issue:
@@ -123,7 +123,7 @@ class Worker:
         folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.cfg.work_dir))
         try:
             url = self.cfg.clone_url.format(repo=job.repo)
-            co = clone(url, folder / "repo", sha, inst.token)
+            co = clone(url, folder / "repo", sha, inst)
             self.record(run, "cloned", url=url, sha=sha, branch=branch)
             try:
                 doc = repair(self.cfg, co.path, folder / "home")
