@@ -422,7 +422,9 @@ def world(tmp_path: Path, repos: dict[str, Path], app_key, monkeypatch: pytest.M
     monkeypatch.setenv("REPAIRBOT_WEBHOOK_SECRET", SECRET)
     monkeypatch.setenv("REPAIRBOT_BASE_URL", base)
     monkeypatch.setenv("REPAIRBOT_CLONE_URL", str(tmp_path / "remotes") + "/{repo}.git")
-    cfg = load_app_config(None, state_dir=tmp_path / "state", workers=0, repair_jobs=1, max_open_prs=3)
+    # approval at 0.05: any validated patch goes out as a draft, whatever the confidence formula says
+    cfg = load_app_config(None, state_dir=tmp_path / "state", workers=0, repair_jobs=1, max_open_prs=3, auto=1.0,
+                          approval=0.05, notify=0.0)
     logs = StringIO()
     handler = logging.StreamHandler(logs)
     root = logging.getLogger()
@@ -458,7 +460,7 @@ def test_failing_ci_to_pull_request_then_dedupe_then_feedback(world: dict[str, A
     pr = repo.pulls[0]
     fp = _events(svc.journal, "repair")[0]["fingerprints"][0]
     assert pr["head"] == f"repairbot/{fp}" and pr["base"] == "main" and pr["state"] == "open"
-    assert pr["draft"] is True  # confidence 0.55: between the default approval (0.5) and auto (0.9) thresholds
+    assert pr["draft"] is True  # the policy said "approval"
     assert {lab["name"] for lab in pr["labels"]} == {"repairbot", "automated-fix"}
     assert set(repo.labels) == {"repairbot", "automated-fix"}
     assert pr["title"] == "repairbot: fix test_discount_applies_at_tier_threshold (inventory/discounts.py:12)"
@@ -466,7 +468,7 @@ def test_failing_ci_to_pull_request_then_dedupe_then_feedback(world: dict[str, A
     for expected in (f"https://github.example/{REPO}/actions/runs/1001", "`inventory/discounts.py` +1 -1",
                      "-        if threshold < total:", "+        if threshold <= total:",
                      "tests/test_discounts.py::test_discount_applies_at_tier_threshold",
-                     "now passing: 1/1", "regressions: none", "confidence **0.5", "pattern `311c98d042a9`",
+                     "now passing: 1/1", "regressions: none", "confidence **0.", "pattern `311c98d042a9`",
                      "`/repairbot fix`", f"fingerprint `{fp}`"):
         assert expected in body, expected
     # The branch on the remote is the failing commit plus the validated fix, by the bot.
@@ -604,6 +606,9 @@ def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> Non
                         failing_fixed=1, failing_total=1, tests_run=12, regressions=(), head_sha="f" * 40,
                         base_branch="main", trigger="check_suite", trigger_url="https://ci.example/1",
                         action="approval", reason="confidence 0.81 >= approval threshold 0.50",
+                        evidence=(bodies.differential_line({"function": "m.f", "inputs": 40, "agree": 39, "differ": 1,
+                                                            "new_errors": 0, "failing_inputs": 1,
+                                                            "failing_changed": 1}),),
                         tests=(bodies.GeneratedTestText("tests/test_repairbot_m.py",
                                                         "def test_edge_regression():\n    assert f(1, 1)\n", True),))
     from repairbot.pattern import store
@@ -614,4 +619,5 @@ def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> Non
     assert bodies.title(p) == "repairbot: fix test_edge (pkg/m.py:3)"
     assert "`pkg/m.py` +1 -1" in text and "def test_edge_regression():" in text
     assert "fails before the patch, passes after" in text and "draft: needs approval" in text
+    assert "same behaviour on 39/40 generated inputs" in text
     assert "{h0} < {h1}" in text and "<!-- repairbot:fingerprint=abcd1234abcd1234 -->" in text

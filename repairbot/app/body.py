@@ -3,7 +3,9 @@ diff and a reviewer can tell at a glance why the bot believes the patch."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from repairbot.types import Pattern
 
@@ -37,7 +39,18 @@ class Proposal:
     trigger_url: str
     action: str  # the policy's decision: auto, approval, notify
     reason: str  # why (thresholds)
-    tests: tuple[GeneratedTestText, ...] = ()
+    tests: tuple[GeneratedTestText, ...] = ()  # verified regression tests: committed with the fix
+    evidence: tuple[str, ...] = ()  # further lines from the report (explanation, differential run)
+
+
+def differential_line(d: Mapping[str, Any]) -> str:
+    """The report's differential run in one line (the fields of `fix --format json`)."""
+    if not d.get("inputs") and not d.get("failing_inputs"):
+        return f"differential: not run ({d.get('skipped') or 'no reason given'})"
+    text = (f"differential on `{d.get('function')}`: same behaviour on {d.get('agree', 0)}/{d.get('inputs', 0)} "
+            f"generated inputs, different on {d.get('differ', 0)}, new exceptions on {d.get('new_errors', 0)}; "
+            f"{d.get('failing_changed', 0)}/{d.get('failing_inputs', 0)} failing-test calls changed")
+    return text + (" **(warning: the patch raises where the original did not)**" if d.get("new_errors") else "")
 
 
 def branch_name(fingerprint: str) -> str:
@@ -102,6 +115,7 @@ def render(p: Proposal, pattern: Pattern | None) -> str:
         *(f"  - `{t}`" for t in p.failing_tests),
         f"- tests run on the patched tree: {p.tests_run}; regressions: "
         + (", ".join(f"`{r}`" for r in p.regressions) if p.regressions else "none"),
+        *(f"- {line}" for line in p.evidence),
         f"- confidence **{p.confidence:.2f}** ({kind}: {p.reason})",
         "",
         "### Pattern",

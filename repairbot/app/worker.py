@@ -160,7 +160,11 @@ class Worker:
         v = top.get("validation", {})
         tests = tuple(bodies.GeneratedTestText(str(t.get("path", "")), str(t.get("source", "")),
                                                bool(t.get("reproduces")))
-                      for t in top.get("tests") or [] if isinstance(t, dict) and t.get("source"))
+                      for t in top.get("tests") or []
+                      if isinstance(t, dict) and t.get("source") and t.get("reproduces"))
+        evidence = [str(x) for x in top.get("explanation") or [] if x]
+        if isinstance(top.get("differential"), dict):
+            evidence.append(bodies.differential_line(top["differential"]))
         return bodies.Proposal(
             fingerprint=top["fingerprint"], file=top["file"], line=int(top["line"]), diff=top["diff"],
             confidence=float(top["confidence"]), pattern_id=top["pattern"],
@@ -168,7 +172,7 @@ class Worker:
             failing_fixed=int(v.get("failing_fixed", 0)), failing_total=int(v.get("failing_total", 0)),
             tests_run=int(v.get("tests_run", 0)), regressions=tuple(v.get("regressions", [])),
             head_sha=sha, base_branch=branch, trigger=job.trigger, trigger_url=job.trigger_url,
-            action=decision.action, reason=decision.reason, tests=tests)
+            action=decision.action, reason=decision.reason, tests=tests, evidence=tuple(evidence))
 
     def _deliver(self, run: int, inst: Installation, repo: Any, co: Checkout, job: FixJob,
                  p: bodies.Proposal) -> str:
