@@ -476,6 +476,12 @@ def test_failing_ci_to_pull_request_then_dedupe_then_feedback(world: dict[str, A
     assert "if threshold <= total:" in fixed and "if threshold < total:" not in fixed
     assert _git(remote, "rev-parse", f"repairbot/{fp}^") == sha
     assert _git(remote, "log", "-1", "--format=%an", f"repairbot/{fp}") == "repairbot[bot]"
+    # Verified regression tests the repair generated (if any) ship on the branch and in the body.
+    shipped = _git(remote, "diff", "--name-only", sha, f"repairbot/{fp}").splitlines()
+    generated = _events(svc.journal, "repair")[0]["generated_tests"]
+    assert sorted(shipped) == sorted(["inventory/discounts.py", *generated])
+    for path in generated:
+        assert f"`{path}` (fails before the patch, passes after)" in body
     kinds = [e.kind for e in svc.journal.events(svc.journal.runs()[0].id)]
     assert kinds == ["job", "authenticated", "cloned", "repair", "decision", "pushed", "labels_created", "pr_opened", "end"]
     # Every GitHub call after the JWT exchange used the installation token.
@@ -541,6 +547,20 @@ def test_open_pull_request_cap_and_comment_only_policy(world: dict[str, Any]) ->
     assert svc.worker.run_once()
     assert len(repo.pulls) == 3
     assert "3 open repairbot pull requests" in _events(svc.journal, "capped")[0]["reason"]
+    # The hourly cap counts pull requests opened in this repository (journalled), not elsewhere.
+    inst = svc.worker.app.installation(INSTALLATION)
+    gh_repo = inst.repo(REPO)
+    for pr in repo.pulls:
+        pr["state"] = "closed"
+    assert svc.worker.cap_refusal(inst, gh_repo, REPO) is None
+    run = svc.journal.start_run("app", Path(REPO), [])
+    for i in range(3):
+        svc.journal.record(run, "pr_opened", repo="acme/other" if i == 0 else REPO, number=10 + i)
+    assert svc.worker.cap_refusal(inst, gh_repo, REPO) is None
+    svc.journal.record(run, "pr_opened", repo=REPO, number=13)
+    assert "3 pull requests opened in acme/inventory in the last hour" in svc.worker.cap_refusal(inst, gh_repo, REPO)
+    for pr in repo.pulls:
+        pr["state"] = "open"
 
     # A project whose policy says "notify" at this confidence gets a comment on the commit, no pull request.
     work = world["remote"].parent / "notify-work"
@@ -606,9 +626,10 @@ def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> Non
                         failing_fixed=1, failing_total=1, tests_run=12, regressions=(), head_sha="f" * 40,
                         base_branch="main", trigger="check_suite", trigger_url="https://ci.example/1",
                         action="approval", reason="confidence 0.81 >= approval threshold 0.50",
-                        evidence=(bodies.differential_line({"function": "m.f", "inputs": 40, "agree": 39, "differ": 1,
+                        differential=bodies.differential_line({"function": "m.f", "inputs": 40, "agree": 39, "differ": 1,
                                                             "new_errors": 0, "failing_inputs": 1,
-                                                            "failing_changed": 1}),),
+                                                            "failing_changed": 1}),
+                        explanation=("validation 1.00 x 0.25",),
                         tests=(bodies.GeneratedTestText("tests/test_repairbot_m.py",
                                                         "def test_edge_regression():\n    assert f(1, 1)\n", True),))
     from repairbot.pattern import store
@@ -619,5 +640,6 @@ def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> Non
     assert bodies.title(p) == "repairbot: fix test_edge (pkg/m.py:3)"
     assert "`pkg/m.py` +1 -1" in text and "def test_edge_regression():" in text
     assert "fails before the patch, passes after" in text and "draft: needs approval" in text
-    assert "same behaviour on 39/40 generated inputs" in text
+    assert "same behaviour on 39/40 generated inputs" in text and "  - validation 1.00 x 0.25" in text
+    assert "a built-in repair operator" in text
     assert "{h0} < {h1}" in text and "<!-- repairbot:fingerprint=abcd1234abcd1234 -->" in text

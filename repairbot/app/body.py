@@ -40,7 +40,8 @@ class Proposal:
     action: str  # the policy's decision: auto, approval, notify
     reason: str  # why (thresholds)
     tests: tuple[GeneratedTestText, ...] = ()  # verified regression tests: committed with the fix
-    evidence: tuple[str, ...] = ()  # further lines from the report (explanation, differential run)
+    differential: str = ""  # the report's differential run, in one line
+    explanation: tuple[str, ...] = ()  # the report's confidence breakdown
 
 
 def differential_line(d: Mapping[str, Any]) -> str:
@@ -82,9 +83,13 @@ def _provenance(pattern: Pattern | None, pattern_id: str) -> list[str]:
     s = pattern.scores
     name = f" ({pattern.name})" if pattern.name else ""
     lines = [f"- pattern `{pattern.id}`{name}, {pattern.origin}: `{_one_line(pattern.before)}` → "
-             f"`{_one_line(pattern.after)}`",
-             f"- support {s.support} edit(s) in {s.commits} commit(s), specificity {s.specificity:.2f}, "
-             f"rejection {s.rejection:.2f}"]
+             f"`{_one_line(pattern.after)}`"]
+    if pattern.origin == "builtin":
+        lines.append(f"- a built-in repair operator (category {pattern.category or 'generic'}), "
+                     f"specificity {s.specificity:.2f}")
+    else:
+        lines.append(f"- learned from {s.support} edit(s) in {s.commits} commit(s) and {s.files} file(s), "
+                     f"specificity {s.specificity:.2f}, rejection {s.rejection:.2f}")
     for ex in pattern.examples[:3]:
         where = f"{ex.commit[:12]} {ex.file}:{ex.line}" if ex.commit else "built-in example"
         lines.append(f"- example ({where}): `{_one_line(ex.before)}` → `{_one_line(ex.after)}`")
@@ -115,8 +120,9 @@ def render(p: Proposal, pattern: Pattern | None) -> str:
         *(f"  - `{t}`" for t in p.failing_tests),
         f"- tests run on the patched tree: {p.tests_run}; regressions: "
         + (", ".join(f"`{r}`" for r in p.regressions) if p.regressions else "none"),
-        *(f"- {line}" for line in p.evidence),
+        *([f"- {p.differential}"] if p.differential else []),
         f"- confidence **{p.confidence:.2f}** ({kind}: {p.reason})",
+        *(f"  - {line}" for line in p.explanation),
         "",
         "### Pattern",
         *_provenance(pattern, p.pattern_id),

@@ -135,7 +135,9 @@ class Worker:
             patches = doc.get("patches") or []
             self.record(run, "repair", status=doc.get("status"), error=doc.get("error"), patches=len(patches),
                         failures=[f.get("test") for f in doc.get("failures", [])],
-                        fingerprints=[p.get("fingerprint") for p in patches])
+                        fingerprints=[p.get("fingerprint") for p in patches],
+                        generated_tests=[t.get("path") for t in (patches[0].get("tests") or [] if patches else [])
+                                         if isinstance(t, dict) and t.get("reproduces")])
             if doc.get("status") != "fixed" or not patches:
                 if job.trigger == "issue_comment":
                     inst.comment(repo, job.pr_number, sha, _no_fix_text(doc, sha))
@@ -162,9 +164,8 @@ class Worker:
                                                bool(t.get("reproduces")))
                       for t in top.get("tests") or []
                       if isinstance(t, dict) and t.get("source") and t.get("reproduces"))
-        evidence = [str(x) for x in top.get("explanation") or [] if x]
-        if isinstance(top.get("differential"), dict):
-            evidence.append(bodies.differential_line(top["differential"]))
+        differential = bodies.differential_line(top["differential"]) \
+            if isinstance(top.get("differential"), dict) else ""
         return bodies.Proposal(
             fingerprint=top["fingerprint"], file=top["file"], line=int(top["line"]), diff=top["diff"],
             confidence=float(top["confidence"]), pattern_id=top["pattern"],
@@ -172,7 +173,8 @@ class Worker:
             failing_fixed=int(v.get("failing_fixed", 0)), failing_total=int(v.get("failing_total", 0)),
             tests_run=int(v.get("tests_run", 0)), regressions=tuple(v.get("regressions", [])),
             head_sha=sha, base_branch=branch, trigger=job.trigger, trigger_url=job.trigger_url,
-            action=decision.action, reason=decision.reason, tests=tests, evidence=tuple(evidence))
+            action=decision.action, reason=decision.reason, tests=tests, differential=differential,
+            explanation=tuple(str(x) for x in top.get("explanation") or [] if x))
 
     def _deliver(self, run: int, inst: Installation, repo: Any, co: Checkout, job: FixJob,
                  p: bodies.Proposal) -> str:
@@ -199,7 +201,7 @@ class Worker:
             self.record(run, "pr_exists_closed", number=existing[0].number, fingerprint=p.fingerprint,
                         reason="a pull request for this fix was closed before; staying silent")
             return "pr_exists_closed"
-        refusal = self._cap(inst, repo, job.repo)
+        refusal = self.cap_refusal(inst, repo, job.repo)
         if refusal:
             self.record(run, "capped", reason=refusal, fingerprint=p.fingerprint)
             return "capped"
@@ -215,7 +217,8 @@ class Worker:
                     pattern=p.pattern_id)
         return "pr_opened"
 
-    def _cap(self, inst: Installation, repo: Any, full_name: str) -> str | None:
+    def cap_refusal(self, inst: Installation, repo: Any, full_name: str) -> str | None:
+        """Why no pull request may be opened in this repository now (a cap), or None."""
         open_count = inst.open_bot_pulls(repo)
         if open_count >= self.cfg.max_open_prs:
             return f"{open_count} open repairbot pull requests in {full_name} (max {self.cfg.max_open_prs})"
