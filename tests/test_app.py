@@ -24,6 +24,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fakegithub import FakeGitHub, FakeRepo, serve_in_thread, stop_server
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repairbot.app.config import AppConfig, load_app_config
 from repairbot.app.events import FeedbackJob, FixJob, Ignored, classify
@@ -643,3 +645,29 @@ def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> Non
     assert "same behaviour on 39/40 generated inputs" in text and "  - validation 1.00 x 0.25" in text
     assert "a built-in repair operator" in text
     assert "{h0} < {h1}" in text and "<!-- repairbot:fingerprint=abcd1234abcd1234 -->" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=st.text(min_size=1, max_size=40), body=st.binary(max_size=300), flip=st.integers(min_value=0))
+def test_signature_accepts_exactly_the_hmac_of_the_raw_body(secret: str, body: bytes, flip: int) -> None:
+    from repairbot.app.server import signature_ok
+
+    good = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert signature_ok(secret, body, good)
+    if body:  # any changed byte of the body breaks it
+        i = flip % len(body)
+        assert not signature_ok(secret, body[:i] + bytes([body[i] ^ 1]) + body[i + 1:], good)
+    assert not signature_ok(secret + "x", body, good)
+    assert not signature_ok(secret, body, good[:-1]) and not signature_ok(secret, body, None)
+
+
+def test_the_token_reaches_git_only_as_a_header_in_its_environment() -> None:
+    import base64
+
+    from repairbot.app.repo import git_env
+
+    env = git_env("ghs_exampletoken0123456789abcdef")
+    assert env["GIT_CONFIG_KEY_0"] == "http.extraHeader" and env["GIT_CONFIG_COUNT"] == "1"
+    scheme, value = env["GIT_CONFIG_VALUE_0"].split(": ", 1)[1].split(" ", 1)
+    assert scheme == "basic" and base64.b64decode(value) == b"x-access-token:ghs_exampletoken0123456789abcdef"
+    assert "REPAIRBOT_WEBHOOK_SECRET" not in env
