@@ -360,7 +360,7 @@ def test_serve_command_runs_the_receiver(tmp_path: Path, app_key) -> None:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "REPAIRBOT_APP_ID": str(APP_ID),
            "REPAIRBOT_PRIVATE_KEY_PATH": str(app_key[0]), "REPAIRBOT_WEBHOOK_SECRET": SECRET}
     proc = subprocess.Popen([sys.executable, "-m", "repairbot.cli", "serve", "--port", str(port), "--workers", "0",
-                             "--state-dir", str(tmp_path / "state")], env=env, cwd=tmp_path,
+                             "--state-dir", "state"], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 20

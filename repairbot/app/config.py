@@ -97,6 +97,7 @@ def load_app_config(path: Path | None = None, environ: Mapping[str, str] | None 
             values[name] = _coerce(raw, str(typ), f"${ENV_PREFIX}{name.upper()}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     cfg = replace(AppConfig(), **values)
+    cfg = replace(cfg, state_dir=cfg.state_dir.expanduser().resolve())  # jobs run in other folders
     _check(cfg)
     return cfg
 

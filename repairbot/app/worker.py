@@ -120,7 +120,7 @@ class Worker:
             self.record(run, "skipped", reason=f"{branch} is repairbot's own branch")
             return "skipped_own_branch"
         self.cfg.work_dir.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.cfg.work_dir))
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.cfg.work_dir)).resolve()
         try:
             url = self.cfg.clone_url.format(repo=job.repo)
             co = clone(url, folder / "repo", sha, inst)
