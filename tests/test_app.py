@@ -65,10 +65,10 @@ def workflow_run(sha: str, run_id: int = 30433642, conclusion: str = "failure", 
         "head_repository": {"full_name": REPO}, "repository": {"full_name": REPO}}}
 
 
-def check_suite(sha: str, conclusion: str = "failure") -> dict[str, Any]:
+def check_suite(sha: str, conclusion: str = "failure", app: str = "circleci-checks") -> dict[str, Any]:
     return {"action": "completed", **_common(), "check_suite": {
         "id": 118578147, "head_branch": "main", "head_sha": sha, "status": "completed", "conclusion": conclusion,
-        "pull_requests": [], "app": {"slug": "github-actions"}}}
+        "pull_requests": [], "app": {"id": 15368, "slug": app}}}
 
 
 def issue_comment(body: str, association: str = "MEMBER", on_pr: bool = True, **sender: str) -> dict[str, Any]:
@@ -203,6 +203,7 @@ def test_answers_within_milliseconds(receiver: Running) -> None:
     ("workflow_run", workflow_run("c" * 40, sender="dependabot[bot]", sender_type="Bot"), "bot"),
     ("check_suite", check_suite("c" * 40), FixJob),
     ("check_suite", check_suite("c" * 40, conclusion="neutral"), "concluded neutral"),
+    ("check_suite", check_suite("c" * 40, app="github-actions"), "handled through workflow_run"),
     ("issue_comment", issue_comment("Looks broken.\n/repairbot fix\nthanks"), FixJob),
     ("issue_comment", issue_comment("/repairbot fix", association="OWNER", on_pr=False), FixJob),
     ("issue_comment", issue_comment("/repairbot fix", association="COLLABORATOR"), FixJob),

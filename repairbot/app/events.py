@@ -1,7 +1,8 @@
 """Which webhooks become jobs, and why the others are ignored.
 
 - `workflow_run` / `check_suite` completed with conclusion `failure` on a branch of the
-  repository itself (not a fork, not one of repairbot's own branches): repair that commit;
+  repository itself (not a fork, not one of repairbot's own branches): repair that commit
+  (check suites of GitHub Actions are left to `workflow_run`, so a failure is repaired once);
 - `issue_comment` created with `/repairbot fix` alone on a line, by an owner, member or
   collaborator: repair the pull request's head (or, on an issue, the default branch);
 - `pull_request` closed on a `repairbot/<fingerprint>` branch: feedback, merged or not;
@@ -100,6 +101,9 @@ def _classify(event: str, p: dict[str, Any]) -> Job | Ignored:
         head_repo = (run.get("head_repository") or p["repository"]).get("full_name", repo)
         if head_repo != repo:
             return Ignored(f"{event} on a fork ({head_repo})")
+        if event == "check_suite" and (run.get("app") or {}).get("slug") == "github-actions":
+            # apps with checks permission also get Actions' suites; workflow_run already covers those
+            return Ignored("check_suite of GitHub Actions: handled through workflow_run")
         prs = run.get("pull_requests") or []
         number = int(prs[0]["number"]) if prs else 0
         if event == "workflow_run":
