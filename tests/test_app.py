@@ -320,10 +320,15 @@ def test_scrubbed_env_keeps_only_the_allow_list(tmp_path: Path) -> None:
 def test_wall_clock_and_memory_limits(tmp_path: Path) -> None:
     env = scrubbed_env(tmp_path)
     t = time.monotonic()
-    slow = run_limited([sys.executable, "-c", "import time, subprocess, sys; "
-                        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"],
-                       tmp_path, env, timeout=1.0, memory_mb=1024, cpu_seconds=60)
+    pidfile = tmp_path / "grandchild.pid"
+    # the grandchild moves to a session of its own, as the repair's pytest runs do
+    slow = run_limited([sys.executable, "-c", "import time, subprocess, sys; p = subprocess.Popen([sys.executable, "
+                        "'-c', 'import time; time.sleep(60)'], start_new_session=True); "
+                        f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(60)"],
+                       tmp_path, env, timeout=1.5, memory_mb=1024, cpu_seconds=60)
     assert slow.timed_out and time.monotonic() - t < 10
+    time.sleep(0.2)
+    assert not _alive(int(pidfile.read_text())), "a process in another session outlived the limit"
     hog = run_limited([sys.executable, "-c", "b = bytearray(600 * 1024 * 1024); print(len(b))"], tmp_path, env,
                       timeout=30, memory_mb=300, cpu_seconds=60)
     assert hog.returncode != 0 and "MemoryError" in hog.stderr and not hog.timed_out
@@ -672,3 +677,57 @@ def test_the_token_reaches_git_only_as_a_header_in_its_environment() -> None:
     scheme, value = env["GIT_CONFIG_VALUE_0"].split(": ", 1)[1].split(" ", 1)
     assert scheme == "basic" and base64.b64decode(value) == b"x-access-token:ghs_exampletoken0123456789abcdef"
     assert "REPAIRBOT_WEBHOOK_SECRET" not in env
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_shutdown_kills_a_running_repair_and_releases_its_job(world: dict[str, Any], tmp_path: Path) -> None:
+    """A restart while a repair runs: nothing is left running, the job is queued again at once
+    (the interrupted attempt not counted), nothing is journalled as failed."""
+    import threading
+
+    fake, running = world["fake"], world["running"]
+    svc = running.svc
+    pidfile = tmp_path / "pytest.pid"
+    project = tmp_path / "slow"
+    (project / "tests").mkdir(parents=True)
+    (project / "slow.py").write_text("def f():\n    return 1\n")
+    (project / "tests" / "test_slow.py").write_text(
+        f"import os, time\n\n\ndef test_slow():\n    open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(120)\n")
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", ".")
+    _git(project, "commit", "-qm", "slow suite")
+    remote = world["remote"].parent / "slow.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(project), str(remote))
+    fake.repos["acme/slow"] = FakeRepo("acme/slow", remote)
+    payload = workflow_run(_git(remote, "rev-parse", "main"), run_id=3001)
+    payload["repository"]["full_name"] = payload["workflow_run"]["head_repository"]["full_name"] = "acme/slow"
+    assert post(running.url, "workflow_run", payload).status_code == 202
+    thread = threading.Thread(target=svc.worker.run_forever, args=(svc.stop, svc.wake), daemon=True)
+    svc.threads.append(thread)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not pidfile.exists() or not pidfile.read_text():
+        assert time.monotonic() < deadline, "the project's test never started"
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    assert _alive(pid)
+    t = time.monotonic()
+    running.close()
+    assert time.monotonic() - t < 15 and not thread.is_alive()
+    time.sleep(0.2)
+    assert not _alive(pid), "the project's test outlived the app"
+    queue = JobQueue(world["cfg"].queue_db)
+    assert [(j["state"], j["attempts"]) for j in queue.jobs()] == [("queued", 0)]
+    journal = Journal(world["cfg"].journal_db)
+    kinds = [e.kind for r in journal.runs() for e in journal.events(r.id) if r.command == "app"]
+    assert "job_released" in kinds and "job_failed" not in kinds and "repair_failed" not in kinds
+    job, _ = queue.claim()  # after a restart it is taken up at once
+    assert job is not None and job.attempts == 1

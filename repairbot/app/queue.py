@@ -147,6 +147,13 @@ class JobQueue:
                              now, error[-2000:], job_id))
         return final
 
+    def release(self, job_id: int) -> None:
+        """Give a claimed job back untouched (the worker is shutting down): queued again at once,
+        and the interrupted attempt does not count."""
+        with self._lock:
+            self.db.execute("UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), lease_until = 0, "
+                            "not_before = 0, updated = ? WHERE id = ? AND state = 'claimed'", (time.time(), job_id))
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 
+from repairbot.app import sandbox
 from repairbot.app.config import AppConfig
 from repairbot.app.github import GitHubApp
 from repairbot.app.queue import JobQueue
@@ -28,6 +30,7 @@ class Service:
     stop: threading.Event = field(default_factory=threading.Event)
     wake: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    closed: bool = False
 
     def start_workers(self) -> None:
         for i in range(self.cfg.workers):
@@ -37,11 +40,19 @@ class Service:
             self.threads.append(t)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Stop the workers (a job in progress finishes, or its lease lets another take it) and close."""
+        """Stop the workers: a repair in progress is killed and its job released (queued again,
+        the attempt not counted), so a restart takes it up at once. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
         self.stop.set()
+        self.worker.stopping.set()
         self.wake.set()
-        for t in self.threads:
-            t.join(timeout)
+        deadline = time.monotonic() + timeout
+        while any(t.is_alive() for t in self.threads) and time.monotonic() < deadline:
+            sandbox.kill_all()  # a repair may start between two looks
+            for t in self.threads:
+                t.join(0.2)
         self.queue.close()
         self.journal.close()
 

@@ -37,6 +37,7 @@ class Worker:
                  redactor: Redactor) -> None:
         self.cfg, self.queue, self.journal, self.app, self.redactor = cfg, queue, journal, app, redactor
         self._patterns: dict[str, Pattern] | None = None
+        self.stopping = threading.Event()  # set at shutdown: an interrupted job is released, not failed
 
     # ------------------------------------------------------------------ queue loop
 
@@ -74,6 +75,11 @@ class Worker:
             status = self._fix(run, job) if isinstance(job, FixJob) else self._feedback(run, job)
         except Exception as e:
             err = self.redactor.scrub(f"{type(e).__name__}: {e}")
+            if self.stopping.is_set():
+                self.queue.release(qjob.id)
+                self.record(run, "job_released", job=qjob.id, reason="shutdown", error=err)
+                self.record(run, "end", status="released")
+                return
             final = self.queue.fail(qjob.id, err)
             self.record(run, "job_failed" if final else "job_retry", job=qjob.id, error=err,
                         attempt=qjob.attempts, max_attempts=qjob.max_attempts,
@@ -128,6 +134,8 @@ class Worker:
             try:
                 doc = repair(self.cfg, co.path, folder / "home")
             except RepairError as e:
+                if self.stopping.is_set():
+                    raise  # killed by the shutdown: released, not journalled as a failed repair
                 self.record(run, "repair_failed", error=str(e), timed_out=e.timed_out, stderr=e.stderr[-2000:])
                 if e.timed_out:
                     return "repair_timeout"  # a hang is not retried: it would hang again
