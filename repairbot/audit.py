@@ -77,7 +77,8 @@ DEFAULT_PATH = f"{STATE_DIR}/audit.db"
 
 def pull_request_fingerprint(journal: Journal, number: int) -> str:
     """The fingerprint of the patch a bot pull request carried (journalled when it was opened)."""
-    rows = journal.db.execute("SELECT data FROM events WHERE kind = 'pull_request' ORDER BY id DESC").fetchall()
+    rows = journal.db.execute("SELECT data FROM events WHERE kind IN ('pr_opened', 'pr_updated', 'pull_request') "
+                              "ORDER BY id DESC").fetchall()
     for (data,) in rows:
         d = json.loads(data)
         if d.get("number") == number and d.get("fingerprint"):

@@ -130,7 +130,7 @@ def test_feedback_by_pull_request_number(tmp_path, capsys):
     journal = Journal(db)
     run = journal.start_run("serve", tmp_path, [])
     journal.record(run, "patch", fingerprint="ab" * 8, pattern="p1", file="m.py", rank=1)
-    journal.record(run, "pull_request", number=7, fingerprint="ab" * 8, action="opened")
+    journal.record(run, "pr_opened", number=7, fingerprint="ab" * 8, url="http://127.0.0.1/pr/7")
     journal.close()
     assert main(["feedback", "--pr", "7", "--outcome", "closed", "--db", str(db)]) == 0
     assert "recorded closed for abababababababab" in capsys.readouterr().out

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from repairbot.cli import check, fix, mine, patterns, trust
+from repairbot.cli import check, fix, mine, patterns, serve, trust
 from repairbot.cli.common import EXIT_FOUND, EXIT_OK, EXIT_USAGE, Parser, UsageError
 from repairbot.config import ConfigError
 from repairbot.mining.history import RepoError
@@ -19,7 +19,7 @@ from repairbot.pattern import store
 
 __all__ = ["EXIT_FOUND", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
-COMMANDS = (mine, fix, trust, check, patterns)
+COMMANDS = (mine, fix, trust, check, patterns, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
