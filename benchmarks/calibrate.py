@@ -93,12 +93,17 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--top", type=int, default=5, help="validated patches kept per bug")
     ap.add_argument("--write", action="store_true", help="store the fitted map in repairbot/calibration.json")
+    ap.add_argument("--save", type=Path, help="also save the labelled patches (JSON) to re-fit without re-running")
+    ap.add_argument("--load", type=Path, help="re-fit from patches saved by --save instead of running fix")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="repairbot-calibrate-"))
     rows: list[tuple[str, float, bool]] = []  # (repository, raw score, correct)
     bugs = 0
     t0 = time.perf_counter()
-    for label, project, buggy, fixed, patterns in seeded_bugs(work):
+    if args.load:
+        saved = json.loads(args.load.read_text())
+        rows, bugs = [(r, float(s), bool(ok)) for r, s, ok in saved["patches"]], int(saved["bugs"])
+    for label, project, buggy, fixed, patterns in ([] if args.load else seeded_bugs(work)):
         report = run_fix(project, patterns, FixOptions(jobs=args.jobs, top=args.top, time_budget=120))
         if report.status == "no_failure":
             continue
@@ -110,6 +115,8 @@ def main() -> int:
               f"correct {[intended(p.validation.candidate.diff, buggy, fixed) for p in report.patches]}",
               flush=True)
     shutil.rmtree(work, ignore_errors=True)
+    if args.save:
+        args.save.write_text(json.dumps({"bugs": bugs, "patches": rows}))
     print(f"\n{bugs} bugs, {len(rows)} validated patches, {sum(ok for _, _, ok in rows)} correct, "
           f"{time.perf_counter() - t0:.0f} s")
     print_table("Raw score (uncalibrated)", [(s, ok) for _, s, ok in rows])
