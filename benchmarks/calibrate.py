@@ -7,7 +7,10 @@ Runs `repairbot fix` (with evidence: regression tests and the differential run) 
 seeded bug of the fixture projects (see seeded.py), keeps every validated patch with its raw
 score, and labels it correct when it is the historical fix. Then:
 
-- fits a monotone map raw score -> share correct (pool-adjacent-violators, Laplace-smoothed);
+- fits a monotone map raw score -> share correct: Platt scaling (a logistic curve, with Platt's
+  smoothed targets) by default, or isotonic regression (pool-adjacent-violators, Laplace-smoothed)
+  with --method isotonic; the logistic curve degrades gracefully for scores the fixtures never
+  produced, where the step-shaped isotonic map would jump;
 - prints the table "confidence bucket -> patches, share correct" for the raw score, and for the
   calibrated confidence with each fixture repository held out (fitted on the other two), so the
   figure is not measured on the data it was fitted on;
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -38,7 +42,40 @@ BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)
 Point = tuple[float, bool]  # (score, correct)
 
 
-def fit(points: Sequence[Point]) -> list[tuple[float, float]]:
+def fit_platt(points: Sequence[Point]) -> list[tuple[float, float]]:
+    """Logistic map p = 1 / (1 + exp(-(a*score + b))), fitted by Newton's method on Platt's targets
+    ((positives + 1) / (positives + 2) for a correct patch, 1 / (negatives + 2) for a wrong one), as knots."""
+    pos = sum(ok for _, ok in points)
+    neg = len(points) - pos
+    hi, lo = (pos + 1) / (pos + 2), 1 / (neg + 2)
+    data = [(x, hi if ok else lo) for x, ok in points]
+    a, b = 0.0, math.log((pos + 1) / (neg + 1))
+    for _ in range(100):
+        ga = gb = haa = hab = hbb = 0.0
+        for x, t in data:
+            p = 1 / (1 + math.exp(-(a * x + b)))
+            ga += (p - t) * x
+            gb += p - t
+            w = p * (1 - p)
+            haa += w * x * x
+            hab += w * x
+            hbb += w
+        haa += 1e-6
+        hbb += 1e-6
+        det = haa * hbb - hab * hab
+        if det <= 0:
+            break
+        da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+        a, b = a - da, b - db
+        if abs(da) + abs(db) < 1e-10:
+            break
+    if a < 0:  # a higher score must never mean a lower confidence: fall back to the base rate
+        mean = sum(t for _, t in data) / len(data)
+        a, b = 0.0, math.log(mean / (1 - mean))
+    return [(x / 20, 1 / (1 + math.exp(-(a * x / 20 + b)))) for x in range(21)]
+
+
+def fit_isotonic(points: Sequence[Point]) -> list[tuple[float, float]]:
     """Isotonic (non-decreasing) map score -> P(correct), as knots; each block smoothed by Laplace's rule."""
     blocks: list[list[float]] = []  # [sum score, sum correct, n]
     for score, ok in sorted(points):
@@ -50,6 +87,9 @@ def fit(points: Sequence[Point]) -> list[tuple[float, float]]:
     for i in range(1, len(knots)):  # smoothing can break monotony between small blocks
         knots[i] = (knots[i][0], max(knots[i][1], knots[i - 1][1]))
     return [(0.0, min(knots[0][1], 0.5) if knots else 0.0), *knots, (1.0, max(knots[-1][1] if knots else 1.0, 0.5))]
+
+
+FITS = {"platt": fit_platt, "isotonic": fit_isotonic}
 
 
 def _rate(block: list[float]) -> float:
@@ -93,6 +133,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--top", type=int, default=5, help="validated patches kept per bug")
     ap.add_argument("--write", action="store_true", help="store the fitted map in repairbot/calibration.json")
+    ap.add_argument("--method", choices=sorted(FITS), default="platt")
     ap.add_argument("--save", type=Path, help="also save the labelled patches (JSON) to re-fit without re-running")
     ap.add_argument("--load", type=Path, help="re-fit from patches saved by --save instead of running fix")
     args = ap.parse_args()
@@ -120,18 +161,19 @@ def main() -> int:
     print(f"\n{bugs} bugs, {len(rows)} validated patches, {sum(ok for _, _, ok in rows)} correct, "
           f"{time.perf_counter() - t0:.0f} s")
     print_table("Raw score (uncalibrated)", [(s, ok) for _, s, ok in rows])
-    held_out = []
-    for repo in sorted({r for r, _, _ in rows}):
-        knots = fit([(s, ok) for r, s, ok in rows if r != repo])
-        held_out += [(apply(knots, s), ok) for r, s, ok in rows if r == repo]
-    print_table("Calibrated confidence, each repository held out of the fit", held_out)
-    knots = fit([(s, ok) for _, s, ok in rows])
+    for method in sorted(FITS, key=lambda m: m != args.method):
+        held_out = []
+        for repo in sorted({r for r, _, _ in rows}):
+            knots = FITS[method]([(s, ok) for r, s, ok in rows if r != repo])
+            held_out += [(apply(knots, s), ok) for r, s, ok in rows if r == repo]
+        print_table(f"Calibrated confidence ({method}), each repository held out of the fit", held_out)
+    knots = FITS[args.method]([(s, ok) for _, s, ok in rows])
     print("\nknots (raw -> confidence): " + ", ".join(f"{x:.3f}->{y:.2f}" for x, y in knots))
     if args.write:
         out = ROOT / "repairbot" / "calibration.json"
         out.write_text(json.dumps({"knots": [[round(x, 4), round(y, 4)] for x, y in knots],
                                    "fitted_on": f"{len(rows)} validated patches of {bugs} seeded fixture bugs",
-                                   "by": "benchmarks/calibrate.py --write"}, indent=2) + "\n")
+                                   "method": args.method, "by": "benchmarks/calibrate.py --write"}, indent=2) + "\n")
         print(f"wrote {out}")
     return 0
 

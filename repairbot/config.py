@@ -55,35 +55,41 @@ TOP_KEYS = ("audit", "mine", "policy")
 
 
 def load_config(project: Path) -> Config:
-    """Read `[tool.repairbot]` from project/pyproject.toml if there is one."""
-    path = project / "pyproject.toml"
+    """Read `repairbot.toml` (its top level is the section) or else `[tool.repairbot]` in pyproject.toml."""
+    own, py = project / "repairbot.toml", project / "pyproject.toml"
+    path = own if own.is_file() else py
     if not path.is_file():
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from None
-    section = data.get("tool", {}).get("repairbot", {})
+    section = data if path is own else data.get("tool", {}).get("repairbot", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [tool.repairbot] must be a table")
     for key in section:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{path}: tool.repairbot.{key}: unknown key (known: {', '.join(TOP_KEYS)})")
+            raise ConfigError(f"{path}: {_prefix(path)}{key}: unknown key (known: {', '.join(TOP_KEYS)})")
     audit = section.get("audit", Config.audit)
     if audit is False:
         audit = ""
     if not isinstance(audit, str) or audit is True:
-        raise ConfigError(f"{path}: tool.repairbot.audit: expected a path or false, got {type(audit).__name__}")
-    mine = _typed(MineConfig(), section.get("mine", {}), f"{path}: tool.repairbot.mine")
+        raise ConfigError(f"{path}: {_prefix(path)}audit: expected a path or false, got {type(audit).__name__}")
+    mine = _typed(MineConfig(), section.get("mine", {}), f"{path}: {_prefix(path)}mine")
     try:
         mine.fix_regex()
     except re.error as e:
-        raise ConfigError(f"{path}: tool.repairbot.mine.fix_message: bad regular expression: {e}") from None
+        raise ConfigError(f"{path}: {_prefix(path)}mine.fix_message: bad regular expression: {e}") from None
     try:
-        policies = parse_policies(section.get("policy", {}), "tool.repairbot.policy")
+        policies = parse_policies(section.get("policy", {}), f"{_prefix(path)}policy")
     except PolicyError as e:
         raise ConfigError(f"{path}: {e}") from None
     return Config(mine=mine, policies=policies, source=str(path), audit=audit)
+
+
+def _prefix(path: Path) -> str:
+    """How keys are named in messages: as written in that file."""
+    return "" if path.name == "repairbot.toml" else "tool.repairbot."
 
 
 def _typed(default: Any, values: Any, where: str) -> Any:

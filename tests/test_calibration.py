@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_evidence import DISTANCE, make
@@ -20,23 +21,26 @@ from repairbot.pattern import store  # noqa: E402
 points = st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=60)
 
 
-@given(points, st.floats(0, 1), st.floats(0, 1))
-def test_fitted_map_is_monotone_and_a_probability(pts, a, b):
-    knots = calibrate.fit(pts)
+@pytest.mark.parametrize("method", sorted(calibrate.FITS))
+@given(pts=points, a=st.floats(0, 1), b=st.floats(0, 1))
+def test_fitted_map_is_monotone_and_a_probability(method, pts, a, b):
+    knots = calibrate.FITS[method](pts)
     lo, hi = sorted((a, b))
     assert 0.0 <= calibrate.apply(knots, lo) <= calibrate.apply(knots, hi) <= 1.0
 
 
-@given(points)
-def test_fit_never_claims_certainty_from_a_few_patches(pts):
-    knots = calibrate.fit(pts)
-    assert all(0.0 < y < 1.0 for _, y in knots[1:-1]), "Laplace smoothing keeps every block away from 0 and 1"
+@pytest.mark.parametrize("method", sorted(calibrate.FITS))
+@given(pts=points)
+def test_fit_never_claims_certainty_from_a_few_patches(method, pts):
+    knots = calibrate.FITS[method](pts)
+    assert all(0.0 < y < 1.0 for _, y in knots[1:-1]), "smoothed targets keep the map away from 0 and 1"
 
 
-def test_fit_separates_scores_that_predict_correctness():
+@pytest.mark.parametrize("method", sorted(calibrate.FITS))
+def test_fit_separates_scores_that_predict_correctness(method):
     pts = [(0.2, False)] * 8 + [(0.3, False)] * 4 + [(0.3, True)] + [(0.8, True)] * 9 + [(0.9, False)]
-    knots = calibrate.fit(pts)
-    assert calibrate.apply(knots, 0.2) < 0.2 and calibrate.apply(knots, 0.85) > 0.7
+    knots = calibrate.FITS[method](pts)
+    assert calibrate.apply(knots, 0.2) < 0.3 and calibrate.apply(knots, 0.85) > 0.7
 
 
 def test_table_counts_every_patch_once():

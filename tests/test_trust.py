@@ -256,3 +256,20 @@ def test_a_patch_that_breaks_the_full_suite_after_applying_is_reverted(tmp_path)
     assert broken == ["tests/test_calc.py::test_gap_backward"]
     assert safeguards.revert(project, patch) and (project / "calc.py").read_text() == old
     assert not safeguards.revert(project, patch), "a file that no longer holds the patch is left alone"
+
+
+def test_repairbot_toml_is_read_instead_of_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.repairbot.policy.prod]\nauto = 2\n")
+    (tmp_path / "repairbot.toml").write_text("audit = false\n[policy.prod]\nauto = 0.9\napproval = 0.5\nnotify = 0.1\n")
+    cfg = load_config(tmp_path)
+    assert cfg.audit == "" and cfg.policies["prod"].decide(0.95, "a.py").action == "auto"
+    (tmp_path / "repairbot.toml").write_text("[policy.prod]\nauto = 0.9\napproval = 0.95\nnotify = 0.1\n")
+    with pytest.raises(ConfigError, match=r"repairbot.toml: policy.prod"):
+        load_config(tmp_path)
+    (tmp_path / "repairbot.toml").write_text("polcy = 1\n")
+    with pytest.raises(ConfigError, match=r"repairbot.toml: polcy: unknown key"):
+        load_config(tmp_path)
+    (tmp_path / "repairbot.toml").unlink()
+    (tmp_path / "pyproject.toml").write_text("[tool.repairbot]\naudit = 3\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml: tool.repairbot.audit: expected a path or false"):
+        load_config(tmp_path)
