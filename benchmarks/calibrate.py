@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seeded import intended, seeded_bugs  # noqa: E402
 
 from repairbot.fix import FixOptions, run_fix  # noqa: E402
+from repairbot.rank import calibrate  # noqa: E402
 
 BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)
 Point = tuple[float, bool]  # (score, correct)
@@ -97,12 +98,7 @@ def _rate(block: list[float]) -> float:
 
 
 def apply(knots: Sequence[tuple[float, float]], x: float) -> float:
-    if x <= knots[0][0]:
-        return knots[0][1]
-    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
-    return knots[-1][1]
+    return calibrate(x, knots)
 
 
 def table(points: Sequence[Point]) -> list[tuple[str, int, float | None, float | None]]:

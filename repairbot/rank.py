@@ -69,8 +69,9 @@ def changed_lines(diff: str) -> int:
     return sum(1 for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---")))
 
 
-def calibrate(raw: float) -> float:
-    knots = CALIBRATION
+def calibrate(raw: float, knots: Sequence[tuple[float, float]] | None = None) -> float:
+    """The calibration map (piecewise linear through its knots) at `raw`."""
+    knots = knots or CALIBRATION
     if raw <= knots[0][0]:
         return knots[0][1]
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):

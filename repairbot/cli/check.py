@@ -16,6 +16,7 @@ from repairbot.cli.common import (
     UsageError,
     add_audit_args,
     add_pattern_args,
+    journal_once,
     journal_path,
     make_console,
     repair_patterns,
@@ -79,21 +80,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _journal_check(args: argparse.Namespace, root: Path, findings: Sequence[Any], skipped: int, files: int) -> None:
-    db = journal_path(args, root)
-    if db is None:
-        return
-    from repairbot.audit import Journal
-
-    journal = Journal(db)
-    try:
-        run = journal.start_run("check", root.resolve(), list(sys.argv[1:]))
-        for f in findings:
-            journal.record(run, "finding", file=f.file, line=f.line, pattern=f.pattern, confidence=f.confidence,
-                           diff=f.diff)
-        journal.record(run, "end", status="found" if findings else "clean", findings=len(findings), files=files,
-                       skipped=skipped, base=args.base, min_confidence=args.min_confidence)
-    finally:
-        journal.close()
+    events = [("finding", {"file": f.file, "line": f.line, "pattern": f.pattern, "confidence": f.confidence,
+                           "diff": f.diff}) for f in findings]
+    journal_once(journal_path(args, root), "check", root, events, status="found" if findings else "clean",
+                 findings=len(findings), files=files, skipped=skipped, base=args.base,
+                 min_confidence=args.min_confidence)
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:

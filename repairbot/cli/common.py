@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,3 +91,20 @@ def journal_path(args: argparse.Namespace, root: Path | None) -> Path | None:
 
     configured = load_config(root).audit
     return root / configured if configured else None
+
+
+def journal_once(db: Path | None, command: str, project: Path, events: Sequence[tuple[str, dict[str, Any]]],
+                 **end: Any) -> None:
+    """Journal a run whose steps are known at the end (check, mine): its events, then `end`."""
+    if db is None:
+        return
+    from repairbot.audit import Journal
+
+    journal = Journal(db)
+    try:
+        run = journal.start_run(command, project.resolve(), list(sys.argv[1:]))
+        for kind, data in events:
+            journal.record(run, kind, **data)
+        journal.record(run, "end", **end)
+    finally:
+        journal.close()

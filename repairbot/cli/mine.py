@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from repairbot.cli.common import EXIT_OK, UsageError, add_audit_args, journal_path, make_console, progress_bar
+from repairbot.cli.common import (
+    EXIT_OK,
+    UsageError,
+    add_audit_args,
+    journal_once,
+    journal_path,
+    make_console,
+    progress_bar,
+)
 from repairbot.cli.patterns import print_pattern_line
 from repairbot.config import load_config
 from repairbot.pattern import store
@@ -81,16 +89,7 @@ def _print_mine(r: MineResult, out: Path | None) -> None:
 
 def _journal_mine(args: argparse.Namespace, repo: Path, r: MineResult) -> None:
     """Mining reads other people's repositories: it is journalled only where --audit says."""
-    db = journal_path(args, None)
-    if db is None:
-        return
-    from repairbot.audit import Journal
-
-    journal = Journal(db)
-    try:
-        run = journal.start_run("mine", repo.resolve(), list(sys.argv[1:]))
-        journal.record(run, "mined", commits=r.commits_seen, fix_commits=r.fix_commits, edits=len(r.edits),
-                       patterns=len(r.patterns), skips=r.skip_counts(), out=str(args.out) if args.out else None)
-        journal.record(run, "end", status="mined", seconds=round(r.seconds, 3))
-    finally:
-        journal.close()
+    summary = {"commits": r.commits_seen, "fix_commits": r.fix_commits, "edits": len(r.edits),
+               "patterns": len(r.patterns), "skips": r.skip_counts(), "out": str(args.out) if args.out else None}
+    journal_once(journal_path(args, None), "mine", repo, [("mined", summary)], status="mined",
+                 seconds=round(r.seconds, 3))
