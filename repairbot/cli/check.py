@@ -71,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             ver = version("repairbot")
         except PackageNotFoundError:
             ver = "0"
-        print(check.to_sarif(findings, ver))
+        print(check.to_sarif(findings, ver, check.repo_prefix(root)))
     else:
         console = make_console()
         for f in findings:

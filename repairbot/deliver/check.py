@@ -18,7 +18,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan
+from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan, split_lines
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
 from repairbot.matching.instantiate import InstantiationError, apply_match
@@ -73,6 +73,13 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
             n = int(count) if count else 1
             out.setdefault(current, set()).update(range(int(start), int(start) + n))
     return {f: lines for f, lines in out.items() if lines}
+
+
+def repo_prefix(root: Path) -> str:
+    """Where `root` sits in its git repository ("" at the top or outside git): SARIF locations
+    must be relative to the repository root."""
+    proc = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
 def python_files(root: Path) -> list[str]:
@@ -160,29 +167,29 @@ def _region_findings(st: _Setup, rel: str, source: str, reg: Region, pl: Plan,
     patterns = pl.patterns
     shifted = None if lines is None else {ln - reg.offset for ln in lines}
     try:
-        target = Target.parse(reg.text, positions=False)
+        target = Target.parse(reg.text, positions=lines is not None)  # line filters need positions
         if not find_matches(target, patterns, shifted):
             return []
-        target = Target.parse(reg.text)  # positions only where something matched
+        if lines is None:
+            target = Target.parse(reg.text)  # positions only where something matched
     except Exception:  # noqa: BLE001 - whatever libcst makes of the region, the plain path decides
         return None
-    first = 2 if reg.wrapped else 1
+    first = reg.wrapper.count("\n") + 1
     out: list[tuple[Finding, str]] = []
+    lines_of = split_lines(source)
     for m in find_matches(target, patterns, shifted):
         at_module = m.node.node is target.module
-        if m.line < first or (at_module and (reg.wrapped or (m.compiled.pattern.at_block_end and not reg.module_end))):
-            continue  # the wrapper line, or a module-level run cut short by the region's end
-        if "\r" in source:
-            return None
-        if pl.tree is not None and target.module.default_indent != (want := default_indent(source, pl.tree)):
-            # libcst lays out new blocks with the module's indent, inferred here from the region
-            object.__setattr__(target.module, "default_indent", want)
+        if m.line < first or (at_module and (reg.wrapper or (m.compiled.pattern.at_block_end and not reg.module_end))):
+            continue  # the wrapper lines, or a module-level run cut short by the region's end
+        if "\r" in source or pl.tree is None or target.module.default_indent != default_indent(source, pl.tree):
+            return None  # new lines and blocks would be laid out differently from the whole file's
         try:
             rw = apply_match(target.module, m)
         except InstantiationError:
             continue
-        body = rw.new_source[len("if 1:\n"):] if reg.wrapped else rw.new_source
-        lines_of = source.splitlines(keepends=True)
+        if not rw.new_source.startswith(reg.wrapper):
+            return None
+        body = rw.new_source[len(reg.wrapper):]
         new_source = "".join(lines_of[:reg.start - 1]) + body + "".join(lines_of[reg.end:])
         if new_source == source:
             continue
@@ -277,28 +284,8 @@ def to_github(findings: Sequence[Finding]) -> str:
         f"(confidence {f.confidence:.2f})\n" for f in findings)
 
 
-def to_sarif(findings: Sequence[Finding], version: str) -> str:
-    """SARIF 2.1.0 for code scanning upload: one rule per pattern, one result per finding."""
-    rules: dict[str, dict] = {}
-    results = []
-    for f in findings:
-        rules.setdefault(f.pattern, {
-            "id": f.pattern, "name": f.name.replace(" ", "_") or f.pattern,
-            "shortDescription": {"text": f"{' '.join(f.before.split())} -> {' '.join(f.after.split())}"},
-            "properties": {"precision": "high" if f.confidence >= 0.8 else "medium"},
-        })
-        results.append({
-            "ruleId": f.pattern,
-            "level": "warning" if f.confidence >= 0.5 else "note",
-            "message": {"text": _message(f)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file},
-                                                "region": {"startLine": f.line, "endLine": f.end_line}}}],
-            "properties": {"confidence": f.confidence},
-        })
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "repairbot", "version": version, "rules": list(rules.values())}},
-                  "results": results}],
-    }
-    return json.dumps(doc, indent=2)
+def to_sarif(findings: Sequence[Finding], version: str, uri_prefix: str = "") -> str:
+    """SARIF 2.1.0 for code scanning upload (see `sarif.py`)."""
+    from repairbot.deliver import sarif
+
+    return sarif.to_sarif(findings, version, _message, uri_prefix)

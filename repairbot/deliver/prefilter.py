@@ -20,6 +20,9 @@ root is the block around a definition) send every file that holds their tokens t
 from __future__ import annotations
 
 import ast
+import io
+import keyword
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,18 +54,58 @@ _VERBATIM = {"Name", "Integer", "Float", "Imaginary", "SimpleString", "NotEqual"
 _DEFINITIONS = {"FunctionDef", "ClassDef"}
 
 
+_WORD = re.compile(r"\w+")
+
+
+class _Text:
+    """A piece of source and, only if asked for, its set of words."""
+
+    __slots__ = ("text", "_words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(_WORD.findall(self.text))
+        return self._words
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Tokens a match spells: identifiers (`words`, whole words of the text: in valid Python an
+    identifier never touches another word character) and other verbatim tokens (`subs`)."""
+
+    words: frozenset[str]
+    subs: frozenset[str]
+
+    @classmethod
+    def of(cls, toks: Iterable[str]) -> Tokens:
+        toks = set(toks)
+        words = {t for t in toks if t.isidentifier() and _WORD.fullmatch(t) and not keyword.iskeyword(t)}
+        return cls(frozenset(words), frozenset(toks - words))
+
+    def in_(self, text: _Text) -> bool:
+        return all(t in text.text for t in self.subs) and (not self.words or self.words <= text.words)
+
+    def __or__(self, other: Tokens) -> Tokens:
+        return Tokens(self.words | other.words, self.subs | other.subs)
+
+
 @dataclass(frozen=True)
 class Needs:
-    """What one pattern's match spells: `all_tokens` within one unit's own text; a statement run
-    at module level may spread over consecutive units, each holding its statement's `parts`."""
+    """Where one pattern's match can be: `all` its tokens in one unit's own text; each of
+    `atoms` within one statement (an expression and its context share a statement or compound
+    header; a simple statement of a statement template is one statement). A statement run at
+    module level may spread over consecutive units (`run` > 1 statements)."""
 
     compiled: Compiled
-    all_tokens: frozenset[str]
-    parts: tuple[frozenset[str], ...]  # per statement of a statement template; () for expressions
+    all: Tokens
+    atoms: tuple[Tokens, ...]
+    run: int
     whole_file: bool  # cannot be localised to a unit (definitions in a statement template)
-
-    def found_in(self, text: str) -> bool:
-        return all(tok in text for tok in self.all_tokens)
 
 
 def tokens(t: Tree) -> set[str]:
@@ -78,14 +121,15 @@ def tokens(t: Tree) -> set[str]:
 
 
 def needs(c: Compiled) -> Needs:
-    """Tokens of the before side and the literal leaves of the context, which lie in the same
-    unit: a match's statements share one block, and its context is that block's header."""
     ctx = _leaf_tokens(c.context) if c.context is not None else set()
     if c.before.kind == BLOCK:
-        parts = tuple(frozenset(tokens(s)) for s in c.before.children)
-        defs = any(n.kind in _DEFINITIONS for s in c.before.children for n in s.walk())
-        return Needs(c, frozenset(ctx.union(*parts)), parts, defs)
-    return Needs(c, frozenset(tokens(c.before) | ctx), (), False)
+        stmts = c.before.children
+        parts = [tokens(s) for s in stmts]
+        atoms = tuple(Tokens.of(p) for s, p in zip(stmts, parts) if s.kind == "SimpleStatementLine" and p)
+        defs = any(n.kind in _DEFINITIONS for s in stmts for n in s.walk())
+        return Needs(c, Tokens.of(ctx.union(*parts)), atoms, len(stmts), defs)
+    toks = Tokens.of(tokens(c.before) | ctx)
+    return Needs(c, toks, (toks,), 1, False)
 
 
 def _leaf_tokens(t: Tree) -> set[str]:
@@ -102,18 +146,18 @@ def _leaf_tokens(t: Tree) -> set[str]:
 @dataclass(frozen=True)
 class Region:
     """Source lines `start`..`end` of the file, to parse with libcst on their own; an indented
-    function gets an `if 1:` line first (`wrapped`). `module_end`: the last module statement is in."""
+    function gets `if 1:` lines first. `module_end`: the module's last statement is in."""
 
     text: str
     start: int
     end: int
-    wrapped: bool
+    wrapper: str  # the `if 1:` lines before the unit's own lines ("" for module-level units)
     module_end: bool
 
     @property
     def offset(self) -> int:
         """Add to a line of `text` to get the file's line."""
-        return self.start - 1 - self.wrapped
+        return self.start - 1 - self.wrapper.count("\n")
 
 
 @dataclass(frozen=True)
@@ -137,11 +181,19 @@ class _Unit:
     indent: int
     top: int  # index of its module-level unit, -1 for functions nested in something
     children: tuple[tuple[int, int], ...]  # line spans of the functions directly inside
+    nodes: tuple[ast.AST, ...]  # its module-level statements, or the function
+    function: bool
+
+
+def split_lines(source: str) -> list[str]:
+    """Lines as Python counts them (\\n, \\r\\n, \\r), unlike str.splitlines (form feeds...)."""
+    return io.StringIO(source, newline="").readlines()
 
 
 def plan(source: str, reqs: Sequence[Needs], lines: Iterable[int] | None = None) -> Plan:
     """The cheapest work that finds every match of `reqs` in `source` (on `lines` if given)."""
-    live = [r for r in reqs if r.found_in(source)]
+    whole = _Text(source)
+    live = [r for r in reqs if r.all.in_(whole)]
     if not live:
         return NOTHING
     if any(r.whole_file for r in live):
@@ -152,54 +204,77 @@ def plan(source: str, reqs: Sequence[Needs], lines: Iterable[int] | None = None)
             tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return WHOLE  # the plain path decides (libcst may still parse it, or it is a counted skip)
-    text_lines = source.splitlines(keepends=True)
-    wanted = sorted(set(lines)) if lines is not None else None
+    text_lines = split_lines(source)
     units = _units(tree)
-    own = [_own_text(text_lines, u) for u in units]
-    keep = {i for i, u in enumerate(units) if any(r.found_in(own[i]) for r in live)}
-    keep |= _module_runs(units, own, [r for r in live if len(r.parts) > 1])
-    if wanted is not None:
-        keep = {i for i in keep if any(units[i].start <= ln <= units[i].end for ln in wanted)}
+    if lines is not None:
+        wanted = sorted(set(lines))
+        scope = [i for i, u in enumerate(units) if any(u.start <= ln <= u.end for ln in wanted)]
+    else:
+        scope = list(range(len(units)))
+    own = {i: _Text(_own_text(text_lines, units[i])) for i in scope}
+    keep = {i for i in scope if _holds(units[i], own[i], live, text_lines)}
+    runs = [r for r in live if r.run > 1]
+    if runs:
+        keep |= _module_runs(units, own, runs)
     if not keep:
         return NOTHING
     n_top = sum(u.top >= 0 for u in units)
-    return Plan(False, tuple(_regions(text_lines, [units[i] for i in keep], n_top)), tuple(r.compiled for r in live),
-                tree)
+    indent = default_indent(source, tree) if any(units[i].indent for i in keep) else ""
+    return Plan(False, tuple(_regions(text_lines, [units[i] for i in keep], n_top, indent)),
+                tuple(r.compiled for r in live), tree)
+
+
+def _holds(u: _Unit, own: _Text, live: list[Needs], lines: list[str]) -> bool:
+    """Some pattern's tokens are in the unit, and each of its atoms within one statement."""
+    cands = [r for r in live if r.all.in_(own)]
+    if not cands:
+        return False
+    spans = _function_atoms(u.nodes[0]) if u.function else _atoms(list(u.nodes))
+    atoms = [_Text("".join(lines[a - 1:b])) for a, b in spans]
+    return any(all(any(t.in_(at) for at in atoms) for t in r.atoms) for r in cands)
 
 
 def default_indent(source: str, tree: ast.Module) -> str:
-    """The indent libcst infers for the whole file (its first INDENT token), which it uses to
-    lay out new blocks: the leading whitespace of the first block body starting on its own line."""
-    lines = source.splitlines(keepends=True)
-    best: tuple[int, str] | None = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module):
-            continue
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            body = getattr(node, name, None)
-            if not isinstance(body, list) or not body:
+    """The indent libcst infers for the whole file (its first INDENT token), which it lays out
+    new blocks with: the leading whitespace of the first block body starting on its own line."""
+    return _first_indent(tree.body, split_lines(source)) or "    "
+
+
+def _first_indent(stmts: Sequence[ast.AST], lines: list[str]) -> str | None:
+    """Searched in source order, stopping at the first hit (elif and except lines are no INDENT)."""
+    for st in stmts:
+        for name in ("body", "handlers", "orelse", "finalbody", "cases"):
+            block = getattr(st, name, None)
+            if not isinstance(block, list) or not block:
                 continue
-            first = body[0]
+            first = block[0]
             is_case = isinstance(first, ast.match_case)
             lineno = first.pattern.lineno if is_case else first.lineno
             line = lines[lineno - 1]
             ws = line[:len(line) - len(line.lstrip(" \t\f"))]
-            starts_line = line[len(ws):].startswith("case") if is_case else len(ws) == first.col_offset
-            if starts_line and (best is None or lineno < best[0]):
-                best = (lineno, ws)
-    return best[1] if best else "    "
+            if name == "handlers" or (name == "orelse" and isinstance(first, ast.If)
+                                      and line[len(ws):].startswith("elif")):
+                found = _first_indent(block if name == "handlers" else [first], lines)
+                if found is not None:
+                    return found
+                continue
+            if line[len(ws):].startswith("case") if is_case else len(ws) == first.col_offset:
+                return ws
+    return None
 
 
-def _module_runs(units: list[_Unit], own: list[str], runs: list[Needs]) -> set[int]:
+def _module_runs(units: list[_Unit], own: dict[int, _Text], runs: list[Needs]) -> set[int]:
     """Module-level units that a statement run of k statements may cover together: up to k
     consecutive units whose texts hold the run's tokens between them."""
-    top = [i for _, i in sorted((u.top, i) for i, u in enumerate(units) if u.top >= 0)]
+    top = [i for _, i in sorted((u.top, i) for i, u in enumerate(units) if u.top >= 0 and i in own)]
     out: set[int] = set()
     for r in runs:
         for a in range(len(top)):
-            for w in range(2, min(len(r.parts), len(top) - a) + 1):
+            for w in range(2, min(r.run, len(top) - a) + 1):
                 idx = top[a:a + w]
-                if r.found_in("".join(own[i] for i in idx)):
+                if any(units[j].top != units[idx[0]].top + n for n, j in enumerate(idx)):
+                    continue  # not consecutive in the module (a unit between them is out of scope)
+                if r.all.in_(_Text("".join(own[i].text for i in idx))):
                     out.update(idx)
     return out
 
@@ -219,14 +294,42 @@ def _units(tree: ast.Module) -> list[_Unit]:
         kids: list[ast.AST] = []
         for st in stmts:
             kids.extend(_direct_functions(_body_statements(st) if isinstance(st, _FUNCS) else [st]))
-        out.append(_Unit(start, end, 0, i, tuple(_span(k) for k in kids)))
+        fn = len(stmts) == 1 and isinstance(stmts[0], _FUNCS)
+        out.append(_Unit(start, end, 0, i, tuple(_span(k) for k in kids), tuple(stmts), fn))
         pending.extend(kids)
     while pending:
         node = pending.pop()
         kids = _direct_functions(_body_statements(node))
         start, end = _span(node)
-        out.append(_Unit(start, end, node.col_offset, -1, tuple(_span(k) for k in kids)))  # type: ignore[attr-defined]
+        out.append(_Unit(start, end, node.col_offset, -1, tuple(_span(k) for k in kids),  # type: ignore[attr-defined]
+                         (node,), True))
         pending.extend(kids)
+    return out
+
+
+def _function_atoms(fn: ast.AST) -> list[tuple[int, int]]:
+    body = fn.body  # type: ignore[attr-defined]
+    return [(_span(fn)[0], body[0].lineno), *_atoms(body)]
+
+
+def _atoms(stmts: list[ast.stmt]) -> list[tuple[int, int]]:
+    """Statement spans, compound statements by their header; nested functions are left out."""
+    out: list[tuple[int, int]] = []
+    stack = list(stmts)
+    while stack:
+        st = stack.pop()
+        if isinstance(st, _FUNCS):
+            continue
+        body = getattr(st, "body", None)
+        if isinstance(st, ast.Match) or not isinstance(body, list) or not body:
+            out.append(_span(st))  # a match statement is one atom: its cases are its context
+            continue
+        out.append((_span(st)[0], body[0].lineno))
+        for h in getattr(st, "handlers", ()) or ():
+            out.append((h.lineno, h.body[0].lineno))
+            stack.extend(h.body)
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(st, name, ()) or ())
     return out
 
 
@@ -272,9 +375,11 @@ def _own_text(lines: list[str], u: _Unit) -> str:
     return "".join(parts)
 
 
-def _regions(lines: list[str], keep: list[_Unit], n_top: int) -> list[Region]:
+def _regions(lines: list[str], keep: list[_Unit], n_top: int, indent: str) -> list[Region]:
     """Module-level units adjacent in the module merge (a statement run may span them);
-    a unit inside a kept one is parsed with it."""
+    a unit inside a kept one is parsed with it. An indented function goes under `if 1:` lines,
+    one per level of the file's indent when its indentation is made of them (so libcst infers
+    the same indent for the region as for the file)."""
     keep = sorted(keep, key=lambda u: (u.start, -u.end))
     spans: list[list[int]] = []  # start, end, indent, last top index
     for u in keep:
@@ -285,10 +390,13 @@ def _regions(lines: list[str], keep: list[_Unit], n_top: int) -> list[Region]:
             continue
         spans.append([u.start, u.end, u.indent, u.top])
     out = []
-    for start, end, indent, top in spans:
+    for start, end, col, top in spans:
         text = "".join(lines[start - 1:end])
-        if indent:
-            out.append(Region("if 1:\n" + text, start, end, True, False))
-        else:
-            out.append(Region(text, start, end, False, top == n_top - 1))
+        if not col:
+            out.append(Region(text, start, end, "", top == n_top - 1))
+            continue
+        ws = lines[start - 1][:col]
+        levels = len(ws) // len(indent) if indent and ws == indent * (len(ws) // len(indent)) else 1
+        wrapper = "".join(indent * i + "if 1:\n" for i in range(levels))
+        out.append(Region(wrapper + text, start, end, wrapper, False))
     return out
