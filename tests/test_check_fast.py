@@ -149,6 +149,23 @@ def test_base_reads_only_changed_files_and_matches_only_changed_units(copy_repo)
     assert check.run_check(project, lint, base="HEAD", prefilter=False) == (findings, skips, n)
 
 
+def test_base_finds_a_module_level_run_that_starts_in_an_unchanged_statement(tmp_path):
+    """A two-statement pattern at module level, only its second statement changed: the match
+    covers a changed line, so it is reported, though the first statement's unit is unchanged."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    guard = next(p for p in store.load_many(store.library_paths()) if p.category == "none-guard")
+    run = as_precise(dataclasses.replace(guard, before="a = {h0}\nb = {h0}\n",
+                                         after="a = {h0}\nb = {h0}\nc = {h0}\n", context=None))
+    (tmp_path / "m.py").write_text("import os\n\na = x\nb = y\n\n\ndef f():\n    pass\n")
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=tmp_path, check=True)
+    (tmp_path / "m.py").write_text("import os\n\na = x\nb = x\n\n\ndef f():\n    pass\n")
+    fast = check.run_check(tmp_path, [run], base="HEAD")
+    assert [(f.line, f.end_line) for f in fast[0]] == [(3, 4)]
+    assert fast == check.run_check(tmp_path, [run], base="HEAD", prefilter=False)
+
+
 # ------------------------------------------------------------------ generated modules
 
 _EXPRS = ["a == None", "a != None", "b.c", "d[k]", "f(a, b)", "range(n)", "a - b", "a + 1", "not c", "a < b",

@@ -214,8 +214,14 @@ def plan(source: str, reqs: Sequence[Needs], lines: Iterable[int] | None = None)
     own = {i: _Text(_own_text(text_lines, units[i])) for i in scope}
     keep = {i for i in scope if _holds(units[i], own[i], live, text_lines)}
     runs = [r for r in live if r.run > 1]
-    if runs:
-        keep |= _module_runs(units, own, runs)
+    if runs:  # a module-level run touching a changed line may start or end in unchanged units
+        for i, u in enumerate(units):
+            if u.top >= 0 and i not in own:
+                own[i] = _Text(_own_text(text_lines, u))
+        in_scope = set(scope)
+        for window in _module_runs(units, own, runs):
+            if in_scope.intersection(window):
+                keep.update(window)
     if not keep:
         return NOTHING
     n_top = sum(u.top >= 0 for u in units)
@@ -263,19 +269,17 @@ def _first_indent(stmts: Sequence[ast.AST], lines: list[str]) -> str | None:
     return None
 
 
-def _module_runs(units: list[_Unit], own: dict[int, _Text], runs: list[Needs]) -> set[int]:
-    """Module-level units that a statement run of k statements may cover together: up to k
-    consecutive units whose texts hold the run's tokens between them."""
-    top = [i for _, i in sorted((u.top, i) for i, u in enumerate(units) if u.top >= 0 and i in own)]
-    out: set[int] = set()
+def _module_runs(units: list[_Unit], own: dict[int, _Text], runs: list[Needs]) -> list[list[int]]:
+    """Windows of module-level units that a statement run of k statements may cover together:
+    2 to k consecutive units whose texts hold the run's tokens between them."""
+    top = [i for _, i in sorted((u.top, i) for i, u in enumerate(units) if u.top >= 0)]
+    out: list[list[int]] = []
     for r in runs:
         for a in range(len(top)):
             for w in range(2, min(r.run, len(top) - a) + 1):
                 idx = top[a:a + w]
-                if any(units[j].top != units[idx[0]].top + n for n, j in enumerate(idx)):
-                    continue  # not consecutive in the module (a unit between them is out of scope)
                 if r.all.in_(_Text("".join(own[i].text for i in idx))):
-                    out.update(idx)
+                    out.append(idx)
     return out
 
 
