@@ -39,7 +39,8 @@ def test_github_and_sarif_formats(repos, inventory_patterns, capsys):
     rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
     assert run["results"] and all(r["ruleId"] in rule_ids for r in run["results"])
     loc = [r["locations"][0]["physicalLocation"] for r in run["results"]]
-    assert {"artifactLocation": {"uri": bug["file"]}, "region": {"startLine": bug["line"], "endLine": bug["line"]}} in loc
+    assert {"artifactLocation": {"uri": bug["file"], "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": bug["line"], "endLine": bug["line"]}} in loc
 
 
 def test_base_limits_the_check_to_changed_lines(copy_repo, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -30,6 +31,11 @@ def register(sub: Any) -> None:
     ck.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     ck.add_argument("--min-confidence", type=float, default=0.5,
                     help="report findings from this confidence up, and exit 1 if there is one (default 0.5)")
+    ck.add_argument("--jobs", type=int, default=1,
+                    help="scan files in N processes (0: one per core; default 1, since a --base check "
+                         "reads a few files and a process pool costs more than it saves)")
+    ck.add_argument("--no-prefilter", action="store_true",
+                    help="parse and match every file whole (the reference path: same findings, slower)")
     add_pattern_args(ck)
     add_audit_args(ck, default_on=True)
 
@@ -53,8 +59,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{root}: not a directory")
     if not 0.0 <= args.min_confidence <= 1.0:
         raise UsageError("--min-confidence must be in [0, 1]")
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    jobs = args.jobs or os.cpu_count() or 1
     try:
-        findings, skips, n_files = check.run_check(root, repair_patterns(args), args.base, args.min_confidence)
+        findings, skips, n_files = check.run_check(root, repair_patterns(args), args.base, args.min_confidence,
+                                                   jobs=jobs, prefilter=not args.no_prefilter)
     except check.CheckInputError as e:
         raise UsageError(str(e)) from None
     if args.format == "json":
@@ -66,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             ver = version("repairbot")
         except PackageNotFoundError:
             ver = "0"
-        print(check.to_sarif(findings, ver))
+        print(check.to_sarif(findings, ver, check.repo_prefix(root)))
     else:
         console = make_console()
         for f in findings:

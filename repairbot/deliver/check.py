@@ -12,12 +12,17 @@ import fnmatch
 import json
 import subprocess
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import libcst as cst
+
+from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan, split_lines
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
-from repairbot.matching.match import Target, UnreadableFile, compile_pattern
+from repairbot.matching.instantiate import InstantiationError, apply_match
+from repairbot.matching.match import Compiled, Target, compile_pattern, find_matches
 from repairbot.types import Pattern, Skip
 
 LINT_PRECISION = 0.9
@@ -51,8 +56,9 @@ def precision(p: Pattern) -> float | None:
 
 
 def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
-    """Lines added or changed since `base` in Python files (git diff --unified=0)."""
-    proc = subprocess.run(["git", "diff", "--unified=0", "--no-color", "--no-ext-diff", base, "--", "*.py"],
+    """Lines added or changed since `base` in Python files under `root` (paths relative to it)."""
+    proc = subprocess.run(["git", "diff", "--unified=0", "--no-color", "--no-ext-diff", "--relative", base,
+                           "--", "*.py"],
                           cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
         raise CheckInputError(proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"git diff {base} failed")
@@ -69,6 +75,13 @@ def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
     return {f: lines for f, lines in out.items() if lines}
 
 
+def repo_prefix(root: Path) -> str:
+    """Where `root` sits in its git repository ("" at the top or outside git): SARIF locations
+    must be relative to the repository root."""
+    proc = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
 def python_files(root: Path) -> list[str]:
     out = []
     for p in sorted(root.rglob("*.py")):
@@ -78,32 +91,165 @@ def python_files(root: Path) -> list[str]:
     return out
 
 
-def run_check(root: Path, patterns: Sequence[Pattern], base: str | None = None,
-              min_precision: float = 0.5) -> tuple[list[Finding], list[Skip], int]:
-    """Findings (most confident first), skipped files, and how many files were read."""
+@dataclass
+class CheckStats:
+    """How much work the prefilter saved (benchmarks print it): files by how they were parsed."""
+
+    files: int = 0
+    untouched: int = 0  # no pattern's tokens, or no unit holding them: not parsed with libcst
+    regions_only: int = 0  # some units parsed and matched, nothing found
+    regions: int = 0  # findings made from units parsed on their own
+    whole: int = 0  # parsed and matched whole (the plain path)
+    units: int = 0  # regions parsed on their own, in all
+
+
+@dataclass(frozen=True)
+class _FileResult:
+    findings: tuple[Finding, ...]
+    skip: Skip | None
+    stage: str  # "untouched" | "regions_only" | "regions" | "whole"
+    units: int = 0
+
+
+@dataclass
+class _Setup:
+    """Per-process state: patterns compiled once (workers rebuild it from plain Patterns)."""
+
+    root: Path
+    compiled: list[Compiled]
+    needs: list[Needs] | None  # None: no prefilter, every file takes the plain path
+    precision: dict[str, float]
+
+
+_SETUP: _Setup | None = None
+
+
+def _init(root: Path, patterns: Sequence[Pattern], min_precision: float, prefilter: bool) -> None:
+    global _SETUP
     usable = [(p, precision(p)) for p in patterns]
     compiled = [compile_pattern(p) for p, prec in usable if prec is not None and prec >= min_precision]
-    prec_of = {p.id: prec for p, prec in usable if prec is not None}
-    scope = changed_lines(root, base) if base else {f: None for f in python_files(root)}
-    findings: dict[tuple[str, str], Finding] = {}
-    skips: list[Skip] = []
-    for rel, lines in scope.items():
+    guarded = any(c.pattern.guard for c in compiled)  # procedural operators: no tokens to look for
+    _SETUP = _Setup(root, compiled, None if guarded or not prefilter else [needs(c) for c in compiled],
+                    {p.id: prec for p, prec in usable if prec is not None})
+
+
+def _scan(task: tuple[str, frozenset[int] | None]) -> _FileResult:
+    rel, lines = task
+    st = _SETUP
+    assert st is not None, "_init first"
+    try:
+        source = (st.root / rel).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return _FileResult((), Skip("unreadable_file", rel, type(e).__name__), "untouched")
+    if st.needs is None:
+        return _plain(st, rel, source, lines)
+    pl = plan(source, st.needs, lines)
+    if pl.whole_file:
+        return _plain(st, rel, source, lines)
+    if not pl.regions:
+        return _FileResult((), None, "untouched")
+    found: dict[str, Finding] = {}
+    for reg in pl.regions:
+        got = _region_findings(st, rel, source, reg, pl, lines)
+        if got is None:  # the region cannot stand for the file: let the plain path decide
+            return _plain(st, rel, source, lines)
+        for f, new_source in got:
+            _keep_best(found, new_source, f)
+    return _FileResult(tuple(found.values()), None, "regions_only" if not found else "regions",
+                       len(pl.regions))
+
+
+def _region_findings(st: _Setup, rel: str, source: str, reg: Region, pl: Plan,
+                     lines: frozenset[int] | None) -> list[tuple[Finding, str]] | None:
+    """Findings in one region, exactly as the whole file would give them, or None when that
+    cannot be guaranteed (the region does not parse alone, or the file has \\r newlines, which
+    libcst may print new lines with). New blocks are indented as the whole file would be."""
+    patterns = pl.patterns
+    shifted = None if lines is None else {ln - reg.offset for ln in lines}
+    try:
+        target = Target.parse(reg.text, positions=lines is not None)  # line filters need positions
+        if not find_matches(target, patterns, shifted):
+            return []
+        if lines is None:
+            target = Target.parse(reg.text)  # positions only where something matched
+    except Exception:  # noqa: BLE001 - whatever libcst makes of the region, the plain path decides
+        return None
+    first = reg.wrapper.count("\n") + 1
+    out: list[tuple[Finding, str]] = []
+    lines_of = split_lines(source)
+    for m in find_matches(target, patterns, shifted):
+        at_module = m.node.node is target.module
+        if m.line < first or (at_module and (reg.wrapper or (m.compiled.pattern.at_block_end and not reg.module_end))):
+            continue  # the wrapper lines, or a module-level run cut short by the region's end
+        if "\r" in source or pl.tree is None or target.module.default_indent != default_indent(source, pl.tree):
+            return None  # new lines and blocks would be laid out differently from the whole file's
         try:
-            target = Target.read(root / rel)
-        except UnreadableFile as e:
-            skips.append(Skip("unreadable_file", rel, str(e)))
+            rw = apply_match(target.module, m)
+        except InstantiationError:
             continue
-        source = target.source
-        for r in rewrites(target, compiled, lines):
-            if not isinstance(r, Applied) or r.new_source == source:
-                continue
-            p = r.compiled.pattern
-            key = (rel, r.new_source)
-            f = Finding(rel, r.line, r.end_line, p.id, p.name or p.category or "learned pattern",
-                        prec_of[p.id], p.before, p.after, unified_diff(rel, source, r.new_source))
-            if key not in findings or findings[key].confidence < f.confidence:
-                findings[key] = f
-    ordered = sorted(findings.values(), key=lambda f: (-f.confidence, f.file, f.line, f.pattern))
+        if not rw.new_source.startswith(reg.wrapper):
+            return None
+        body = rw.new_source[len(reg.wrapper):]
+        new_source = "".join(lines_of[:reg.start - 1]) + body + "".join(lines_of[reg.end:])
+        if new_source == source:
+            continue
+        p = m.compiled.pattern
+        out.append((Finding(rel, rw.line + reg.offset, rw.end_line + reg.offset, p.id,
+                            p.name or p.category or "learned pattern", st.precision[p.id], p.before, p.after,
+                            unified_diff(rel, source, new_source)), new_source))
+    return out
+
+
+def _keep_best(found: dict[str, Finding], new_source: str, f: Finding) -> None:
+    """One finding per resulting file: the most confident, then the first by line and pattern
+    (so the choice does not depend on the order matches were found in)."""
+    old = found.get(new_source)
+    if old is None or (-f.confidence, f.line, f.end_line, f.pattern) < (-old.confidence, old.line, old.end_line,
+                                                                         old.pattern):
+        found[new_source] = f
+
+
+def _plain(st: _Setup, rel: str, source: str, lines: frozenset[int] | None) -> _FileResult:
+    """The reference path: parse the whole file, apply every pattern, keep real rewrites."""
+    try:
+        target = Target.parse(source)
+    except cst.ParserSyntaxError as e:
+        return _FileResult((), Skip("unreadable_file", rel, type(e).__name__), "whole")
+    found: dict[str, Finding] = {}
+    for r in rewrites(target, st.compiled, set(lines) if lines is not None else None):
+        if not isinstance(r, Applied) or r.new_source == source:
+            continue
+        p = r.compiled.pattern
+        _keep_best(found, r.new_source, Finding(rel, r.line, r.end_line, p.id, p.name or p.category or "learned pattern",
+                                                st.precision[p.id], p.before, p.after,
+                                                unified_diff(rel, source, r.new_source)))
+    return _FileResult(tuple(found.values()), None, "whole")
+
+
+def run_check(root: Path, patterns: Sequence[Pattern], base: str | None = None,
+              min_precision: float = 0.5, jobs: int = 1, prefilter: bool = True,
+              stats: CheckStats | None = None) -> tuple[list[Finding], list[Skip], int]:
+    """Findings (most confident first), skipped files, and how many files were read.
+
+    `jobs` > 1 scans files in that many processes; results do not depend on it, nor on
+    `prefilter` (which only decides how much is parsed; see `prefilter.py`)."""
+    scope = changed_lines(root, base) if base else {f: None for f in python_files(root)}
+    tasks = [(rel, frozenset(lines) if lines is not None else None) for rel, lines in sorted(scope.items())]
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_init,
+                                 initargs=(root, list(patterns), min_precision, prefilter)) as pool:
+            results = list(pool.map(_scan, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
+    else:
+        _init(root, patterns, min_precision, prefilter)
+        results = [_scan(t) for t in tasks]
+    findings = [f for r in results for f in r.findings]
+    skips = [r.skip for r in results if r.skip is not None]
+    if stats is not None:
+        stats.files = len(results)
+        for stage in ("untouched", "regions_only", "regions", "whole"):
+            setattr(stats, stage, sum(r.stage == stage for r in results))
+        stats.units = sum(r.units for r in results)
+    ordered = sorted(findings, key=lambda f: (-f.confidence, f.file, f.line, f.end_line, f.pattern, f.diff))
     return ordered, skips, len(scope)
 
 
@@ -138,28 +284,8 @@ def to_github(findings: Sequence[Finding]) -> str:
         f"(confidence {f.confidence:.2f})\n" for f in findings)
 
 
-def to_sarif(findings: Sequence[Finding], version: str) -> str:
-    """SARIF 2.1.0 for code scanning upload: one rule per pattern, one result per finding."""
-    rules: dict[str, dict] = {}
-    results = []
-    for f in findings:
-        rules.setdefault(f.pattern, {
-            "id": f.pattern, "name": f.name.replace(" ", "_") or f.pattern,
-            "shortDescription": {"text": f"{' '.join(f.before.split())} -> {' '.join(f.after.split())}"},
-            "properties": {"precision": "high" if f.confidence >= 0.8 else "medium"},
-        })
-        results.append({
-            "ruleId": f.pattern,
-            "level": "warning" if f.confidence >= 0.5 else "note",
-            "message": {"text": _message(f)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file},
-                                                "region": {"startLine": f.line, "endLine": f.end_line}}}],
-            "properties": {"confidence": f.confidence},
-        })
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "repairbot", "version": version, "rules": list(rules.values())}},
-                  "results": results}],
-    }
-    return json.dumps(doc, indent=2)
+def to_sarif(findings: Sequence[Finding], version: str, uri_prefix: str = "") -> str:
+    """SARIF 2.1.0 for code scanning upload (see `sarif.py`)."""
+    from repairbot.deliver import sarif
+
+    return sarif.to_sarif(findings, version, _message, uri_prefix)
