@@ -43,16 +43,21 @@ BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001)
 Point = tuple[float, bool]  # (score, correct)
 
 
-def fit_platt(points: Sequence[Point]) -> list[tuple[float, float]]:
+SLOPE_PRIOR = 0.01  # L2 penalty on the slope: few, separable fixture patches must not make a cliff
+CLAMP = (0.02, 0.98)  # a fitted map never claims certainty
+
+
+def fit_platt(points: Sequence[Point], slope_prior: float = SLOPE_PRIOR) -> list[tuple[float, float]]:
     """Logistic map p = 1 / (1 + exp(-(a*score + b))), fitted by Newton's method on Platt's targets
-    ((positives + 1) / (positives + 2) for a correct patch, 1 / (negatives + 2) for a wrong one), as knots."""
+    ((positives + 1) / (positives + 2) for a correct patch, 1 / (negatives + 2) for a wrong one) with
+    a small penalty on the slope, as knots clamped to CLAMP."""
     pos = sum(ok for _, ok in points)
     neg = len(points) - pos
     hi, lo = (pos + 1) / (pos + 2), 1 / (neg + 2)
     data = [(x, hi if ok else lo) for x, ok in points]
     a, b = 0.0, math.log((pos + 1) / (neg + 1))
     for _ in range(100):
-        ga = gb = haa = hab = hbb = 0.0
+        ga, gb, haa, hab, hbb = slope_prior * a, 0.0, slope_prior, 0.0, 0.0
         for x, t in data:
             p = 1 / (1 + math.exp(-(a * x + b)))
             ga += (p - t) * x
@@ -73,7 +78,8 @@ def fit_platt(points: Sequence[Point]) -> list[tuple[float, float]]:
     if a < 0:  # a higher score must never mean a lower confidence: fall back to the base rate
         mean = sum(t for _, t in data) / len(data)
         a, b = 0.0, math.log(mean / (1 - mean))
-    return [(x / 20, 1 / (1 + math.exp(-(a * x / 20 + b)))) for x in range(21)]
+    lo_p, hi_p = CLAMP
+    return [(x / 20, min(hi_p, max(lo_p, 1 / (1 + math.exp(-(a * x / 20 + b)))))) for x in range(21)]
 
 
 def fit_isotonic(points: Sequence[Point]) -> list[tuple[float, float]]:
