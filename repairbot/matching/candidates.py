@@ -77,3 +77,16 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
 def _distance_factor(flagged: int, first: int, last: int) -> float:
     """Getafix ranks by distance to the flagged line: a match on it beats one that only spans it."""
     return 1.0 if first == flagged else 0.85 if first <= flagged <= last else 0.7
+
+
+def suggest(path: Path, line: int, patterns: Sequence[Compiled], top: int = 5) -> list[Candidate]:
+    """`repairbot suggest`'s prediction step: the `top` candidates at one flagged line.
+
+    Raises UnreadableFile when the file cannot be parsed. The accuracy benchmark times this
+    very function, so what it measures is what the command does.
+    """
+    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
+    unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
+    if unparsable:
+        raise UnreadableFile(unparsable[0].detail)
+    return list(cset.candidates[:top])
