@@ -11,8 +11,9 @@ A later commit is kept when all of these hold (anything else is a counted skip w
    statements, and rewritten compound statements, do not);
 6. the rest of the file is unchanged as normalised code: the before file with the edit applied
    equals the after file (so an added import or a second change elsewhere disqualifies it);
-7. it changes code, not documentation or metadata: a docstring (a statement that is only a
-   string) or a module-level `__version__`-style dunder assignment is not a fix.
+7. it changes code, not documentation or release metadata: a docstring (a statement that is
+   only a string), an assignment to a dunder or `version`-named variable (version bumps), and
+   packaging files (`setup.py`, `docs/conf.py`) do not count.
 
 The flagged line is the first line of the changed subtree in the parent revision. The human fix
 is the whole after file as a formatting-free tree (`repairbot.tree`): whitespace, comments,
@@ -41,6 +42,9 @@ from repairbot.tree import Tree, from_cst
 from repairbot.types import Edit, EditKind
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$|(^|/)conftest\.py$")
+
+_PACKAGING = re.compile(r"(^|/)setup\.py$|(^|/)docs?/conf\.py$")
+_METADATA = re.compile(r"(__[a-z_]+__|\w*version\w*)\s*(:[^=]*)?=(?!=)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ def _single_statement_fix(repo: git.Repo, name: str, c: CommitInfo) -> HeldOutFi
         return "added_or_deleted_file"
     if _TEST_PATH.search(ch.path):
         return "test_file_only"
+    if _PACKAGING.search(ch.path):
+        return "packaging_file"
     texts = [decode(read_blob(repo, b)) for b in (ch.old_blob, ch.new_blob)]
     before, after = texts
     if before is None or after is None:
@@ -167,7 +173,7 @@ def _not_code(edit: Edit) -> str | None:
         return None
     if body and all(_is_docstring_line(s) for s in body):
         return "docstring_only"
-    if re.match(r"__[a-z_]+__\s*=", edit.example_before.strip()):
+    if _METADATA.match(edit.example_before.strip()):
         return "version_or_metadata"
     return None
 
