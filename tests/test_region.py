@@ -45,6 +45,15 @@ class Box(OrderedDict):
     kind = "square"
 
 
+if LIMIT:
+    try:
+        pass
+    except ValueError:
+        class Inner:
+            def deep(self, n):
+                return n - 1 < LIMIT
+
+
 def last(a, b):
     result = pow(a, b)
 '''
@@ -84,9 +93,12 @@ def test_regions_are_small_and_keep_methods_in_a_stand_in_class() -> None:
     tree = ast.parse(SOURCE)
     line = SOURCE.splitlines().index("            self.size = self.size + delta") + 1
     r = find_region(SOURCE, [line], tree)
-    assert r is not None and r.wrapped and r.text.startswith("class _:\n    def grow")
+    assert r is not None and r.depth == 1 and r.text.startswith("class _:\n    def grow")
     assert r.prefix + r.text.split("\n", 1)[1] + r.suffix == SOURCE
     top = SOURCE.splitlines().index("    result = pow(a, b)") + 1
     r = find_region(SOURCE, [top], tree)
     assert r is not None and not r.wrapped and r.at_end and r.text.startswith("def last")
+    deep = SOURCE.splitlines().index("                return n - 1 < LIMIT") + 1
+    r = find_region(SOURCE, [deep], tree)
+    assert r is not None and r.depth == 3 and r.text.splitlines()[3] == "            def deep(self, n):"
     assert find_region(SOURCE, [7], tree) is None  # a blank line: the whole file decides

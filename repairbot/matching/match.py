@@ -103,10 +103,12 @@ class Target:
         r = self.region
         if r is None:
             return new_module_code
-        if r.wrapped:
-            if not new_module_code.startswith(r.text.split("\n", 1)[0] + "\n"):
-                return None
-            new_module_code = new_module_code.split("\n", 1)[1]
+        if r.depth:
+            head = "".join(r.text.split("\n", r.depth)[:r.depth]) + "\n"
+            parts = new_module_code.split("\n", r.depth)
+            if "".join(parts[:r.depth]) + "\n" != head or len(parts) <= r.depth:
+                return None  # the rewrite touched the stand-in headers
+            new_module_code = parts[r.depth]
         return r.prefix + new_module_code + r.suffix
 
     def span(self, t: Tree) -> tuple[int, int]:
@@ -118,7 +120,9 @@ class Target:
         r = self.region
         if r is None:
             return True
-        top = self.module.body[0].body if r.wrapped else self.module  # type: ignore[attr-defined]
+        top: cst.CSTNode = self.module
+        for _ in range(r.depth):  # into each stand-in class's body
+            top = top.body[0].body  # type: ignore[attr-defined]
         return parent.node is not top or r.at_end
 
 

@@ -3,9 +3,10 @@
 libcst parses about 1 MB/s and its position metadata costs as much again, so a 4,000-line
 module takes a second before any pattern is tried. Matching at a few lines needs only the
 statements around them: the standard-library `ast` (fast, in C) finds the top-level statements
-holding the lines, and only those are parsed with libcst. When all lines sit in one method
-of a class, the method is parsed inside a stand-in `class _:` header, keeping its indentation
-and its context (a method's statements see "inside a function", whatever the class).
+holding the lines, and only those are parsed with libcst. When all lines sit in one def or
+class nested deeper (a method, a function under `if`), only that statement is parsed, inside
+stand-in `class _:` headers at the indentations around it: its statements keep their context
+(block contexts stop at the def or class header, whatever encloses it).
 
 Contexts are the same as in the whole file: block contexts stop at the enclosing def or class
 header, and expression contexts at the enclosing statement. The file's names (for the
@@ -18,8 +19,6 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_WRAPPER = "class _:\n"
-
 
 @dataclass(frozen=True)
 class Region:
@@ -27,8 +26,12 @@ class Region:
     text: str  # what libcst parses
     suffix: str  # file text after the region
     offset: int  # file line = region line + offset
-    wrapped: bool  # text starts with the stand-in class header
+    depth: int  # stand-in `class _:` header lines at the start of `text`
     at_end: bool  # the region's last statement also ends its block in the file
+
+    @property
+    def wrapped(self) -> bool:
+        return self.depth > 0
 
 
 def _split_lines(source: str) -> list[str]:
@@ -43,6 +46,26 @@ def _span(node: ast.stmt) -> tuple[int, int]:
     return start, node.end_lineno or node.lineno
 
 
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    """The statement lists directly inside a compound statement (except clauses included)."""
+    out = [getattr(node, f) for f in ("body", "orelse", "finalbody") if isinstance(getattr(node, f, None), list)]
+    for h in getattr(node, "handlers", None) or []:
+        out.append(h.body)
+    return [b for b in out if b and isinstance(b[0], ast.stmt)]
+
+
+def _holding(stmts: list[ast.stmt], wanted: list[int]) -> ast.stmt | None:
+    for st in stmts:
+        a, b = _span(st)
+        if a <= wanted[0] and wanted[-1] <= b:
+            return st
+    return None
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
 def find_region(source: str, lines: Iterable[int], tree: ast.Module) -> Region | None:
     """The smallest parseable region holding `lines`, or None to parse the whole file."""
     wanted = sorted(set(lines))
@@ -52,24 +75,33 @@ def find_region(source: str, lines: Iterable[int], tree: ast.Module) -> Region |
     hit = [(sp, s) for sp, s in spans if any(sp[0] <= ln <= sp[1] for ln in wanted)]
     if not hit or any(not any(sp[0] <= ln <= sp[1] for sp, _ in hit) for ln in wanted):
         return None  # a line outside every statement (blank, comment): let the whole file decide
-    start, end = hit[0][0][0], hit[-1][0][1]
-    at_end = hit[-1][1] is tree.body[-1]
     src_lines = _split_lines(source)
-    wrapped = False
-    if len(hit) == 1 and isinstance(hit[0][1], ast.ClassDef):
-        inner = [(_span(s), s) for s in hit[0][1].body]
-        ihit = [sp for sp, _ in inner if any(sp[0] <= ln <= sp[1] for ln in wanted)]
-        if ihit and all(any(a <= ln <= b for a, b in ihit) for ln in wanted) \
-                and src_lines[ihit[0][0] - 1][:1] in (" ", "\t"):
-            start, end, wrapped = ihit[0][0], ihit[-1][1], True
-            at_end = ihit[-1] == inner[-1][0]
+    start, end = hit[0][0][0], hit[-1][0][1]
+    at_end, headers = hit[-1][1] is tree.body[-1], []
+    # Descend to the innermost def or class holding every line; its enclosing statements become
+    # stand-in class headers at their own indentation (contexts stop at a def or class header).
+    node, path = (hit[0][1] if len(hit) == 1 else None), []
+    while node is not None:
+        parent, node = node, None
+        for block in _blocks(parent):
+            child = _holding(block, wanted)
+            if child is None:
+                continue
+            path.append(parent)
+            node = child
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                indents = [_indent(src_lines[_span(a)[0] - 1]) for a in path]
+                inner = _indent(src_lines[_span(child)[0] - 1])
+                levels = [i for k, i in enumerate(indents) if k == 0 or i != indents[k - 1]] + [inner]
+                if all(b.startswith(a) and len(b) > len(a) for a, b in zip(levels, levels[1:])):
+                    start, end = _span(child)
+                    at_end, headers = child is block[-1], [f"{i}class _:\n" for i in levels[:-1]]
+            break
     if end - start + 1 >= len(src_lines):
         return None
-    text = "".join(src_lines[start - 1:end])
+    text = "".join(headers) + "".join(src_lines[start - 1:end])
     prefix, suffix = "".join(src_lines[:start - 1]), "".join(src_lines[end:])
-    if wrapped:
-        return Region(prefix, _WRAPPER + text, suffix, start - 2, True, at_end)
-    return Region(prefix, text, suffix, start - 1, False, at_end)
+    return Region(prefix, text, suffix, start - 1 - len(headers), len(headers), at_end)
 
 
 def file_names(tree: ast.Module) -> frozenset[str]:
