@@ -100,7 +100,7 @@ def later_fixes(repo: git.Repo, name: str, split: str, cfg: MineConfig) -> tuple
         considered += 1
         why = skip_reason(c, cfg, fix_re)
         if why is None:
-            fix_or_why = _single_statement_fix(repo, name, c)
+            fix_or_why = _single_statement_fix(repo, name, c, cfg)
             if isinstance(fix_or_why, str):
                 why = fix_or_why
             else:
@@ -110,7 +110,7 @@ def later_fixes(repo: git.Repo, name: str, split: str, cfg: MineConfig) -> tuple
     return kept, skips, considered
 
 
-def _single_statement_fix(repo: git.Repo, name: str, c: CommitInfo) -> HeldOutFix | str:
+def _single_statement_fix(repo: git.Repo, name: str, c: CommitInfo, cfg: MineConfig) -> HeldOutFix | str:
     py = [f for f in c.changes if f.path.endswith(".py")]
     if len(py) != 1:
         return "several_python_files"
@@ -121,7 +121,10 @@ def _single_statement_fix(repo: git.Repo, name: str, c: CommitInfo) -> HeldOutFi
         return "test_file_only"
     if _PACKAGING.search(ch.path):
         return "packaging_file"
-    texts = [decode(read_blob(repo, b)) for b in (ch.old_blob, ch.new_blob)]
+    blobs = [read_blob(repo, b) for b in (ch.old_blob, ch.new_blob)]
+    if max(len(b) for b in blobs) > cfg.max_file_bytes:
+        return "file_too_large"  # the miner's limit too
+    texts = [decode(b) for b in blobs]
     before, after = texts
     if before is None or after is None:
         return "undecodable"
