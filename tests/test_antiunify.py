@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from repairbot.abstraction.antiunify import HoleMap, antiunify, instantiate, rename_holes
@@ -120,6 +120,7 @@ def test_hole_positions_are_expressions_only():
 
 @settings(max_examples=100, deadline=None)
 @given(EXPRS, EXPRS, st.sampled_from(["({}) * 2", "{} + 1", "-{}", "not {}", "f({})", "{}.x"]))
+@example("0", "a", "{}.x")  # `0.x` does not parse: a number needs parentheses before an attribute
 def test_instantiating_a_learned_pattern_in_code_keeps_precedence(x, y, wrap):
     """Mine `e -> wrap(e)` from two edits, apply it to a third statement: the result must be the
     wrapped expression as a tree (parentheses added where precedence needs them)."""

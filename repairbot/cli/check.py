@@ -99,9 +99,8 @@ def _journal_check(args: argparse.Namespace, root: Path, findings: Sequence[Any]
 
 def cmd_suggest(args: argparse.Namespace) -> int:
     """Getafix's prediction step: candidates at one line, ranked by pattern prior and distance."""
-    from repairbot.matching.candidates import generate
-    from repairbot.matching.match import compile_pattern
-    from repairbot.types import Location
+    from repairbot.matching.candidates import suggest
+    from repairbot.matching.match import UnreadableFile, compile_pattern
 
     file_part, _, line_part = args.where.rpartition(":")
     if not file_part or not line_part.isdigit() or int(line_part) < 1:
@@ -112,11 +111,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     patterns = [compile_pattern(p) for p in repair_patterns(args)]
-    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
-    unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
-    if unparsable:
-        raise UsageError(f"{path}: cannot parse ({unparsable[0].detail})")
-    top = [replace(c, diff=_rebase_diff(c.diff, path.name, str(path))) for c in cset.candidates[: args.top]]
+    try:
+        found = suggest(path, line, patterns, args.top)
+    except UnreadableFile as e:
+        raise UsageError(f"{path}: cannot parse ({e})") from None
+    top = [replace(c, diff=_rebase_diff(c.diff, path.name, str(path))) for c in found]
     if args.format == "json":
         print(json.dumps({"file": str(path), "line": line, "suggestions": [
             {"rank": i + 1, "score": c.prior, "pattern": c.pattern_id, "line": c.line,

@@ -38,7 +38,7 @@ def rewrites(target: Target, patterns: Sequence[Compiled],
         except InstantiationError as e:
             yield Failed(m.compiled, m.line, str(e))
             continue
-        yield Applied(m.compiled, rw.line, rw.end_line, rw.new_source)
+        yield _whole(target, m.compiled, rw.line, rw.end_line, rw.new_source)
     for c in patterns:
         if not c.pattern.guard:
             continue
@@ -53,4 +53,12 @@ def rewrites(target: Target, patterns: Sequence[Compiled],
             except InstantiationError as e:
                 yield Failed(c, first, str(e))
                 continue
-            yield Applied(c, first, last, rw.new_source)
+            yield _whole(target, c, first, last, rw.new_source)
+
+
+def _whole(target: Target, c: Compiled, line: int, end_line: int, code: str) -> Applied | Failed:
+    """Rewrites of a parsed region become whole files again."""
+    new = target.whole(code)
+    if new is None:
+        return Failed(c, line, "rewrite reaches outside the parsed region")
+    return Applied(c, line, end_line, new)

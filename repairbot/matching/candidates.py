@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
+import textwrap
+import tokenize
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,31 @@ def unified_diff(rel: str, old: str, new: str) -> str:
     return f"diff --git a/{rel} b/{rel}\n" + "".join(out) if out else ""
 
 
+def change_key(old: str, new: str) -> tuple[str, ...]:
+    """What a rewrite changes, as code: the changed lines' tokens without whitespace or comments.
+
+    Two patterns often make the same change written differently (spacing, a comment kept or
+    not); such candidates are one suggestion. Falls back to the raw lines if they do not tokenize.
+    """
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    window = "".join(b[head:len(b) - tail])
+    try:
+        toks = tokenize.generate_tokens(io.StringIO(textwrap.dedent(window)).readline)
+        code = "\x00".join(t.string for t in toks if t.type not in _LAYOUT)
+    except (tokenize.TokenError, SyntaxError):
+        code = window
+    return (str(head), str(tail), code)
+
+
+_LAYOUT = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+
+
 def fingerprint(rel: str, new_source: str) -> str:
     return hashlib.sha1(f"{rel}\x00{new_source}".encode()).hexdigest()[:16]
 
@@ -46,15 +74,16 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
     by_file: dict[str, list[Location]] = {}
     for loc in locations:
         by_file.setdefault(loc.file, []).append(loc)
-    best: dict[str, Candidate] = {}
+    best: dict[tuple[str, ...], Candidate] = {}
     skips: list[Skip] = []
     for rel, locs in by_file.items():
         try:
-            target = Target.read(root / rel)
+            target = Target.read_around(root / rel, {loc.line for loc in locs})
         except UnreadableFile as e:
             skips.append(Skip("unparsable_location_file", rel, str(e)))
             continue
         source = target.source
+        rel_key = (rel,)
         for loc in locs:
             for r in rewrites(target, patterns, {loc.line}):
                 if isinstance(r, Failed):
@@ -65,11 +94,13 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
                 p = r.compiled.pattern
                 prior = pattern_prior(p) * weights.get(p.id, 1.0) * loc.score * \
                     _distance_factor(loc.line, r.line, r.end_line)
+                same = rel_key + change_key(source, r.new_source)
+                kept = best.get(same)
+                if kept is not None and kept.prior >= round(prior, 6):
+                    continue  # the same change, written differently, from another pattern
                 fp = fingerprint(rel, r.new_source)
-                c = Candidate(p.id, rel, r.line, source, r.new_source, unified_diff(rel, source, r.new_source),
-                              round(prior, 6), loc.score, fp)
-                if fp not in best or best[fp].prior < c.prior:
-                    best[fp] = c
+                best[same] = Candidate(p.id, rel, r.line, source, r.new_source,
+                                       unified_diff(rel, source, r.new_source), round(prior, 6), loc.score, fp)
     ordered = sorted(best.values(), key=lambda c: (-c.prior, c.file, c.line, c.pattern_id))
     return CandidateSet(tuple(ordered), tuple(skips))
 
@@ -77,3 +108,16 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
 def _distance_factor(flagged: int, first: int, last: int) -> float:
     """Getafix ranks by distance to the flagged line: a match on it beats one that only spans it."""
     return 1.0 if first == flagged else 0.85 if first <= flagged <= last else 0.7
+
+
+def suggest(path: Path, line: int, patterns: Sequence[Compiled], top: int = 5) -> list[Candidate]:
+    """`repairbot suggest`'s prediction step: the `top` candidates at one flagged line.
+
+    Raises UnreadableFile when the file cannot be parsed. The accuracy benchmark times this
+    very function, so what it measures is what the command does.
+    """
+    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
+    unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
+    if unparsable:
+        raise UnreadableFile(unparsable[0].detail)
+    return list(cset.candidates[:top])

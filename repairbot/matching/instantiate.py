@@ -42,8 +42,9 @@ class _Fill(cst.CSTTransformer):
             node = self.nodes.get(name)
             if node is None:
                 raise InstantiationError(f"hole {name} is not bound")
-            if self.parens and isinstance(node, cst.BaseExpression) and not isinstance(node, _ATOMS) \
-                    and not node.lpar:
+            # numbers are atoms too, but `0.x` does not parse: `(0).x` does
+            if self.parens and isinstance(node, cst.BaseExpression) and not node.lpar \
+                    and (not isinstance(node, _ATOMS) or isinstance(node, (cst.Integer, cst.Float))):
                 node = node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return node  # type: ignore[return-value]
         return updated

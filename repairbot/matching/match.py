@@ -8,6 +8,7 @@ header, and (for patterns learned at the end of a block) the place ends its bloc
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from repairbot.context import block_context, block_owner, expr_context
+from repairbot.matching.region import Region, file_names, find_region
 from repairbot.tree import BLOCK, HOLE, SLOT, Tree, from_cst, from_sexpr, parse_template
 from repairbot.types import EditKind, Pattern
 
@@ -51,22 +53,23 @@ class UnreadableFile(Exception):
 
 @dataclass
 class Target:
-    """One parsed source file, ready for matching."""
+    """One parsed source file, ready for matching: the whole file, or a region of it.
+
+    `source` is always the whole file; with a region, `module`/`tree` cover only the region,
+    `span` reports file lines, and `whole` turns a rewritten region back into the whole file.
+    """
 
     source: str
     module: cst.Module
     tree: Tree
     lines: dict[int, tuple[int, int]] = field(default_factory=dict)  # id(node) -> (first, last) line
+    region: Region | None = None
+    names: frozenset[str] | None = None  # the whole file's names, when only a region is parsed
 
     @classmethod
     def parse(cls, source: str, positions: bool = True) -> Target:
         module = cst.parse_module(source)
-        lines: dict[int, tuple[int, int]] = {}
-        if positions:
-            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-            for node, rng in wrapper.resolve(PositionProvider).items():
-                lines[id(node)] = (rng.start.line, rng.end.line)
-        return cls(source, module, from_cst(module), lines)
+        return cls(source, module, from_cst(module), _positions(module) if positions else {})
 
     @classmethod
     def read(cls, path: Path) -> Target:
@@ -75,8 +78,57 @@ class Target:
         except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
             raise UnreadableFile(type(e).__name__) from None
 
+    @classmethod
+    def read_around(cls, path: Path, lines: Iterable[int]) -> Target:
+        """Parse only the statements around `lines` (see matching.region); the whole file when
+        no smaller region holds them. Raises UnreadableFile like `read`."""
+        try:
+            source = path.read_bytes().decode("utf-8")
+            tree = ast.parse(source)
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as e:
+            raise UnreadableFile(type(e).__name__) from None
+        region = find_region(source, lines, tree)
+        try:
+            if region is None:
+                return cls.parse(source)
+            module = cst.parse_module(region.text)
+        except cst.ParserSyntaxError as e:
+            raise UnreadableFile(type(e).__name__) from None
+        shift = region.offset
+        lines_ = {k: (a + shift, b + shift) for k, (a, b) in _positions(module).items()}
+        return cls(source, module, from_cst(module), lines_, region, file_names(tree))
+
+    def whole(self, new_module_code: str) -> str | None:
+        """The whole file for a rewritten module (None if the rewrite left the region)."""
+        r = self.region
+        if r is None:
+            return new_module_code
+        if r.depth:
+            head = "".join(r.text.split("\n", r.depth)[:r.depth]) + "\n"
+            parts = new_module_code.split("\n", r.depth)
+            if "".join(parts[:r.depth]) + "\n" != head or len(parts) <= r.depth:
+                return None  # the rewrite touched the stand-in headers
+            new_module_code = parts[r.depth]
+        return r.prefix + new_module_code + r.suffix
+
     def span(self, t: Tree) -> tuple[int, int]:
         return self.lines.get(id(t.node), (0, 0))
+
+    def ends_block(self, parent: Tree) -> bool:
+        """Does the last statement of `parent`'s body end that block in the file? Only a region's
+        top level can differ: more statements may follow in the text that was not parsed."""
+        r = self.region
+        if r is None:
+            return True
+        top: cst.CSTNode = self.module
+        for _ in range(r.depth):  # into each stand-in class's body
+            top = top.body[0].body  # type: ignore[attr-defined]
+        return parent.node is not top or r.at_end
+
+
+def _positions(module: cst.Module) -> dict[int, tuple[int, int]]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    return {id(node): (rng.start.line, rng.end.line) for node, rng in wrapper.resolve(PositionProvider).items()}
 
 
 @dataclass(frozen=True)
@@ -162,7 +214,7 @@ def _match_block(target: Target, cp: Compiled, parent: Tree, i: int,
     stmts = parent.children
     if i + len(pats) > len(stmts):
         return None
-    if cp.pattern.at_block_end and i + len(pats) != len(stmts):
+    if cp.pattern.at_block_end and (i + len(pats) != len(stmts) or not target.ends_block(parent)):
         return None
     bindings: dict[str, Tree] = {}
     if not all(match_tree(p, s, bindings) for p, s in zip(pats, stmts[i:i + len(pats)])):

@@ -50,6 +50,8 @@ def int_step(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 
 def _scope_names(target: Target) -> set[str]:
+    if target.names is not None:  # only a region is parsed: the whole file's names, from `ast`
+        return set(target.names)
     names: set[str] = set()
     for t, parent, field in _walk(target.tree):
         if t.kind == "Name" and t.value and not (parent is not None and parent.kind == "Attribute" and field == "attr"):
@@ -69,7 +71,7 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         value = t.value or ""
         if value in ("True", "False", "None", "self", "cls"):
             continue
-        others = [n for n in scope if n != value]
+        others = sorted(n for n in scope if n != value)  # ties resolve the same way every run
         for name, score, _ in process.extract(value, others, scorer=fuzz.ratio, limit=MAX_NAME_SUGGESTIONS):
             if score >= MIN_NAME_SIMILARITY:
                 yield t, t.node.with_changes(value=name)

@@ -1,0 +1,237 @@
+"""Getafix-style time-split accuracy of `repairbot suggest` on held-out repositories.
+
+    PYTHONPATH=. python benchmarks/accuracy_bench.py MIRROR [MIRROR...] [--split-fraction 0.8 |
+        --split-date YYYY-MM-DD] [--library FILE... | --no-library] [--jobs N] [--max-fixes N]
+        [--cache DIR] [--format text|json]
+
+For each repository: mine its history up to the split (`repairbot.mining.miner.mine`, the same
+code as `repairbot mine`), collect every later single-statement fix commit (`heldout_fixes.py`
+defines it and counts every skip), and at the changed line of the parent revision run
+`repairbot.matching.candidates.suggest` (the function `repairbot suggest` calls) with the
+mined patterns alone and with the mined patterns plus the library. A prediction is a hit at
+rank k when the k-th suggestion's file equals the human's after file as normalised code.
+Time per prediction is the `suggest` call (parse, match, instantiate, rank), beside a floor
+measured on the same files: parsing the file once with libcst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, split_commit  # noqa: E402
+
+from repairbot.config import MineConfig  # noqa: E402
+from repairbot.matching.candidates import suggest  # noqa: E402
+from repairbot.matching.match import Compiled, UnreadableFile, compile_pattern  # noqa: E402
+from repairbot.mining.history import open_repo  # noqa: E402
+from repairbot.mining.miner import mine  # noqa: E402
+from repairbot.pattern import store  # noqa: E402
+from repairbot.pattern.kinds import KINDS  # noqa: E402
+from repairbot.types import Pattern  # noqa: E402
+
+TOP = 5
+COVERAGE_DEPTH = 50  # how deep to look for the human fix when reporting "anywhere" (diagnostic)
+
+
+@dataclass
+class Tally:
+    n: int = 0
+    top1: int = 0
+    top5: int = 0
+    anywhere: int = 0
+    no_candidate: int = 0
+
+    def add(self, rank: int | None, found_at: int | None, n_candidates: int) -> None:
+        self.n += 1
+        self.top1 += rank == 1
+        self.top5 += rank is not None and rank <= TOP
+        self.anywhere += found_at is not None
+        self.no_candidate += n_candidates == 0
+
+
+@dataclass
+class ConfigResult:
+    overall: Tally = field(default_factory=Tally)
+    kinds: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    repos: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    seconds: list[float] = field(default_factory=list)
+
+
+def _mined(path: str, split: str, jobs: int, cache: Path | None) -> list[Pattern]:
+    name = Path(path).resolve().as_posix().replace("/", "_")
+    hit = cache / f"{name}-{split[:12]}.json" if cache else None
+    if hit is not None and hit.is_file():
+        return store.load(hit)
+    res = mine(path, split, jobs=jobs)
+    if hit is not None:
+        store.save(hit, res.patterns, {"repo": path, "split": split})
+    return list(res.patterns)
+
+
+def _rank_of(fix: HeldOutFix, sources: list[str]) -> int | None:
+    for i, src in enumerate(sources):
+        if code_tokens(src) != fix.after_tokens:
+            continue  # cheap necessary condition before parsing
+        try:
+            if normalised(src) == fix.after_key:
+                return i + 1
+        except cst.ParserSyntaxError:
+            continue
+    return None
+
+
+def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled]) -> tuple[int | None, int | None, int, float]:
+    t0 = time.perf_counter()
+    cands = suggest(path, fix.line, compiled, top=COVERAGE_DEPTH)
+    dt = time.perf_counter() - t0
+    sources = [c.new_source for c in cands]
+    rank = _rank_of(fix, sources[:TOP])
+    found = rank if rank is not None else _rank_of(fix, sources[TOP:])
+    if found is not None and rank is None:
+        found += TOP
+    return rank, found, len(cands), dt
+
+
+def _pct(a: int, n: int) -> str:
+    return f"{100 * a / n:.1f}%" if n else "-"
+
+
+def _ms(xs: list[float], q: float) -> float:
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    return 1000 * s[min(len(s) - 1, int(q * len(s)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("mirrors", nargs="+")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--split-date")
+    g.add_argument("--split-fraction", type=float, default=0.8)
+    ap.add_argument("--library", type=Path, nargs="*", help="library files (default: the shipped patterns/)")
+    ap.add_argument("--no-library", action="store_true", help="only the patterns mined before the split")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--max-fixes", type=int, default=0, help="at most N fixes per repository (0: all)")
+    ap.add_argument("--cache", type=Path, help="keep mined pattern sets here between runs")
+    ap.add_argument("--format", choices=("text", "json"), default="text")
+    ap.add_argument("--misses", type=Path, help="write every evaluated fix and its rank here (JSON lines)")
+    args = ap.parse_args(argv)
+
+    lib_files = [] if args.no_library else (args.library if args.library is not None else store.library_paths())
+    library = store.load_many(lib_files)
+    configs = {"mined only": False}
+    if lib_files:
+        configs["mined + library"] = True
+    results = {c: ConfigResult() for c in configs}
+    floor: list[float] = []
+    repos_out = []
+    log = args.misses.open("w") if args.misses else None
+    cfg = MineConfig()
+    tmp = Path(tempfile.mkdtemp(prefix="rb-acc-"))
+    for mirror in args.mirrors:
+        repo = open_repo(mirror)
+        name = Path(mirror).resolve().parent.name if Path(mirror).name == "repo" else Path(mirror).name
+        split = split_commit(repo, args.split_date, None if args.split_date else args.split_fraction)
+        t0 = time.perf_counter()
+        mined = _mined(mirror, split, args.jobs, args.cache)
+        mine_s = time.perf_counter() - t0
+        fixes, skips, considered = later_fixes(repo, name, split, cfg)
+        if args.max_fixes:
+            fixes = fixes[: args.max_fixes]
+        repos_out.append({"repo": name, "split": split, "split_date": repo.commit(split).committed_datetime.date()
+                          .isoformat(), "mined_patterns": len(mined), "mine_seconds": round(mine_s, 1),
+                          "commits_after_split": considered, "kept": len(fixes), "skipped": dict(skips.most_common())})
+        print(f"{name}: split {split[:10]}, {len(mined)} mined patterns, {considered} later commits, "
+              f"{len(fixes)} single-statement fixes", file=sys.stderr)
+        compiled_sets = {c: [compile_pattern(p) for p in mined + (library if use_lib else [])]
+                         for c, use_lib in configs.items()}
+        for fix in fixes:
+            path = tmp / Path(fix.file).name
+            path.write_text(fix.before_source, encoding="utf-8", newline="")
+            t0 = time.perf_counter()
+            cst.parse_module(fix.before_source)
+            floor.append(time.perf_counter() - t0)
+            row = {"repo": name, "commit": fix.commit, "file": fix.file, "line": fix.line, "kind": fix.kind,
+                   "before": fix.before_stmt, "after": fix.after_stmt}
+            for c, compiled in compiled_sets.items():
+                try:
+                    rank, found, n, dt = _predict(fix, path, compiled)
+                except UnreadableFile:
+                    rank, found, n, dt = None, None, 0, 0.0
+                r = results[c]
+                for t in (r.overall, r.kinds[fix.kind], r.repos[name]):
+                    t.add(rank, found, n)
+                r.seconds.append(dt)
+                row[c] = {"rank": rank, "found_at": found, "candidates": n}
+            if log:
+                log.write(json.dumps(row) + "\n")
+        repo.close()
+    if log:
+        log.close()
+    _report(args, repos_out, results, floor)
+    return 0
+
+
+def _tally_json(t: Tally) -> dict[str, object]:
+    return {"n": t.n, "top1": t.top1, "top5": t.top5, "top1_rate": round(t.top1 / t.n, 4) if t.n else None,
+            "top5_rate": round(t.top5 / t.n, 4) if t.n else None, f"top{COVERAGE_DEPTH}": t.anywhere,
+            "no_candidate": t.no_candidate}
+
+
+def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, ConfigResult],
+            floor: list[float]) -> None:
+    if args.format == "json":
+        print(json.dumps({"repos": repos_out, "floor_ms": {"median": _ms(floor, 0.5), "p95": _ms(floor, 0.95)},
+                          "configs": {c: {"overall": _tally_json(r.overall),
+                                          "kinds": {k: _tally_json(v) for k, v in sorted(r.kinds.items())},
+                                          "repos": {k: _tally_json(v) for k, v in sorted(r.repos.items())},
+                                          "ms_per_prediction": {"median": _ms(r.seconds, 0.5),
+                                                                "p95": _ms(r.seconds, 0.95)}}
+                                      for c, r in results.items()}}, indent=2))
+        return
+    print("repository        split       mined  later  kept  skipped (why)")
+    for r in repos_out:
+        why = ", ".join(f"{k} {v}" for k, v in list(r["skipped"].items())[:6])
+        print(f"{r['repo'][:17]:17} {r['split_date']}  {r['mined_patterns']:5}  {r['commits_after_split']:5}"
+              f"  {r['kept']:4}  {why}")
+    names = list(results)
+    print()
+    head = f"{'fix kind':40} {'n':>4}" + "".join(f"  {c + ' top-1':>22} {'top-5':>12}" for c in names)
+    print(head)
+    kinds = Counter({k: v.n for k, v in results[names[0]].kinds.items()})
+    for k in [k for k in KINDS if kinds[k]] + ["overall"]:
+        line = f"{KINDS.get(k, k):40} "
+        for i, c in enumerate(names):
+            t = results[c].overall if k == "overall" else results[c].kinds[k]
+            if i == 0:
+                line += f"{t.n:>4}"
+            line += f"  {f'{t.top1} ({_pct(t.top1, t.n)})':>22} {f'{t.top5} ({_pct(t.top5, t.n)})':>12}"
+        print(line)
+    print()
+    for c in names:
+        r = results[c]
+        print(f"{c}: human fix among the first {COVERAGE_DEPTH} candidates {r.overall.anywhere}/{r.overall.n}, "
+              f"no candidate at all {r.overall.no_candidate}/{r.overall.n}; per repository top-5: "
+              + ", ".join(f"{k} {v.top5}/{v.n}" for k, v in sorted(r.repos.items())))
+    print()
+    print(f"time per prediction (median / p95): floor, libcst parse of the file once: "
+          f"{_ms(floor, 0.5):.1f} / {_ms(floor, 0.95):.1f} ms")
+    for c in names:
+        r = results[c]
+        print(f"  suggest, {c}: {_ms(r.seconds, 0.5):.1f} / {_ms(r.seconds, 0.95):.1f} ms")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

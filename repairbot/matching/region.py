@@ -1,0 +1,131 @@
+"""Parse only the part of a file around the flagged lines (prediction is the hot path).
+
+libcst parses about 1 MB/s and its position metadata costs as much again, so a 4,000-line
+module takes a second before any pattern is tried. Matching at a few lines needs only the
+statements around them: the standard-library `ast` (fast, in C) finds the top-level statements
+holding the lines, and only those are parsed with libcst. When all lines sit in one def or
+class nested deeper (a method, a function under `if`), only that statement is parsed, inside
+stand-in `class _:` headers at the indentations around it: its statements keep their context
+(block contexts stop at the def or class header, whatever encloses it).
+
+Contexts are the same as in the whole file: block contexts stop at the enclosing def or class
+header, and expression contexts at the enclosing statement. The file's names (for the
+similar-name operator) come from `ast` over the whole file.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    prefix: str  # file text before the region
+    text: str  # what libcst parses
+    suffix: str  # file text after the region
+    offset: int  # file line = region line + offset
+    depth: int  # stand-in `class _:` header lines at the start of `text`
+    at_end: bool  # the region's last statement also ends its block in the file
+
+    @property
+    def wrapped(self) -> bool:
+        return self.depth > 0
+
+
+def _split_lines(source: str) -> list[str]:
+    """Physical lines as Python counts them (only \\n ends a line here; callers exclude lone \\r)."""
+    parts = source.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    decos = getattr(node, "decorator_list", None) or []
+    start = min([node.lineno] + [d.lineno for d in decos])
+    return start, node.end_lineno or node.lineno
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    """The statement lists directly inside a compound statement (except clauses included)."""
+    out = [getattr(node, f) for f in ("body", "orelse", "finalbody") if isinstance(getattr(node, f, None), list)]
+    for h in getattr(node, "handlers", None) or []:
+        out.append(h.body)
+    return [b for b in out if b and isinstance(b[0], ast.stmt)]
+
+
+def _holding(stmts: list[ast.stmt], wanted: list[int]) -> ast.stmt | None:
+    for st in stmts:
+        a, b = _span(st)
+        if a <= wanted[0] and wanted[-1] <= b:
+            return st
+    return None
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def find_region(source: str, lines: Iterable[int], tree: ast.Module) -> Region | None:
+    """The smallest parseable region holding `lines`, or None to parse the whole file."""
+    wanted = sorted(set(lines))
+    if not wanted or "\r" in source.replace("\r\n", ""):
+        return None  # a lone \r ends a line for Python but not here
+    spans = [(_span(s), s) for s in tree.body]
+    hit = [(sp, s) for sp, s in spans if any(sp[0] <= ln <= sp[1] for ln in wanted)]
+    if not hit or any(not any(sp[0] <= ln <= sp[1] for sp, _ in hit) for ln in wanted):
+        return None  # a line outside every statement (blank, comment): let the whole file decide
+    src_lines = _split_lines(source)
+    start, end = hit[0][0][0], hit[-1][0][1]
+    at_end, headers = hit[-1][1] is tree.body[-1], []
+    # Descend to the innermost def or class holding every line; its enclosing statements become
+    # stand-in class headers at their own indentation (contexts stop at a def or class header).
+    node, path = (hit[0][1] if len(hit) == 1 else None), []
+    while node is not None:
+        parent, node = node, None
+        for block in _blocks(parent):
+            child = _holding(block, wanted)
+            if child is None:
+                continue
+            path.append(parent)
+            node = child
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                indents = [_indent(src_lines[_span(a)[0] - 1]) for a in path]
+                inner = _indent(src_lines[_span(child)[0] - 1])
+                levels = [i for k, i in enumerate(indents) if k == 0 or i != indents[k - 1]] + [inner]
+                if all(b.startswith(a) and len(b) > len(a) for a, b in zip(levels, levels[1:])):
+                    start, end = _span(child)
+                    at_end, headers = child is block[-1], [f"{i}class _:\n" for i in levels[:-1]]
+            break
+    if end - start + 1 >= len(src_lines):
+        return None
+    text = "".join(headers) + "".join(src_lines[start - 1:end])
+    prefix, suffix = "".join(src_lines[:start - 1]), "".join(src_lines[end:])
+    return Region(prefix, text, suffix, start - 1 - len(headers), len(headers), at_end)
+
+
+def file_names(tree: ast.Module) -> frozenset[str]:
+    """Every identifier the file uses or defines (not attribute names), like a walk of its Names."""
+    out: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, ast.keyword) and n.arg:
+            out.add(n.arg)
+        elif isinstance(n, ast.alias):
+            out.add(n.name.split(".")[0])
+            if n.asname:
+                out.add(n.asname)
+        elif isinstance(n, ast.ImportFrom) and n.module:
+            out.add(n.module.split(".")[0])
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            out.update(n.names)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        elif isinstance(n, ast.Constant) and (n.value is None or isinstance(n.value, bool)):
+            out.add(repr(n.value))
+    return frozenset(out)

@@ -1,0 +1,63 @@
+"""The accuracy benchmark's harness on a fixture repository: fix selection, counting, comparison.
+
+The benchmark itself runs on real mirrors (benchmarks/accuracy_bench.py); here it runs on the
+bundled `inventory` history so that the parts that decide its figures are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import accuracy_bench  # noqa: E402
+from heldout_fixes import later_fixes, split_commit  # noqa: E402
+
+from repairbot.config import MineConfig  # noqa: E402
+from repairbot.mining.history import open_repo  # noqa: E402
+from repairbot.pattern.kinds import KINDS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def inventory_fixes(repos):
+    repo = open_repo(str(repos["inventory"]))
+    split = split_commit(repo, None, 0.5)
+    fixes, skips, considered = later_fixes(repo, "inventory", split, MineConfig())
+    yield repo, split, fixes, skips, considered
+    repo.close()
+
+
+def test_every_later_commit_is_kept_or_skipped_with_a_reason(inventory_fixes):
+    repo, split, fixes, skips, considered = inventory_fixes
+    assert considered == len(repo.git.rev_list(f"{split}..HEAD").split())
+    assert considered == len(fixes) + sum(skips.values())
+    assert fixes, "the fixture history has single-statement fixes after its midpoint"
+    assert all(f.kind in KINDS and f.line >= 1 for f in fixes)
+
+
+def test_the_human_after_file_matches_itself_and_not_the_parent(inventory_fixes):
+    repo, _, fixes, _, _ = inventory_fixes
+    for f in fixes:
+        after = repo.git.show(f"{f.commit}:{f.file}") + "\n"
+        reformatted = "# a comment the comparison ignores\n" + after
+        assert accuracy_bench._rank_of(f, [f.before_source, reformatted]) == 2
+        assert accuracy_bench._rank_of(f, [f.before_source]) is None
+        assert f.before_source.splitlines()[f.line - 1].strip()  # the flagged line holds code
+
+
+def test_report_counts_add_up(repos, capsys):
+    assert accuracy_bench.main([str(repos["inventory"]), "--split-fraction", "0.5", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (repo_doc,) = doc["repos"]
+    for cfg in doc["configs"].values():
+        overall = cfg["overall"]
+        assert overall["n"] == repo_doc["kept"] == sum(k["n"] for k in cfg["kinds"].values())
+        assert overall["top1"] <= overall["top5"] <= overall["n"]
+        assert cfg["ms_per_prediction"]["median"] > 0
+    # the fixture repeats its fix kinds, so history before the split predicts some later fixes
+    assert doc["configs"]["mined + library"]["overall"]["top5"] > 0

@@ -1,0 +1,104 @@
+"""Prediction parses only the region around the flagged lines: same candidates as the whole file."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from repairbot.matching.candidates import suggest
+from repairbot.matching.match import Target, compile_pattern
+from repairbot.matching.region import find_region
+from repairbot.pattern.builtin import builtin_patterns
+
+SOURCE = '''"""Module docstring."""
+import os
+from collections import OrderedDict
+
+LIMIT = 10
+names = [n for n in os.listdir(".") if n]
+
+
+@staticmethod
+def first(items, count):
+    total = 0
+    for i in range(1, count):
+        total = total + items[i]
+    out = total - 1
+    return out.value
+
+
+class Box(OrderedDict):
+    size = 3
+    label = "box"
+
+    def grow(self, delta):
+        if self.size < LIMIT and delta != None:
+            self.size = self.size + delta
+        value = self.size * 2
+
+    @property
+    def area(self):
+        return self.size ** 2  # comment
+
+    kind = "square"
+
+
+if LIMIT:
+    try:
+        pass
+    except ValueError:
+        class Inner:
+            def deep(self, n):
+                return n - 1 < LIMIT
+
+
+def last(a, b):
+    result = pow(a, b)
+'''
+
+PATTERNS = [compile_pattern(p) for p in builtin_patterns()]
+
+
+@pytest.fixture
+def module_file(tmp_path: Path) -> Path:
+    path = tmp_path / "mod.py"
+    path.write_text(SOURCE)
+    return path
+
+
+def _whole(path: Path, line: int) -> list[str]:
+    target = Target.read(path)
+    from repairbot.matching import candidates
+    saved = Target.read_around
+    try:
+        Target.read_around = classmethod(lambda cls, p, lines: target)  # type: ignore[method-assign]
+        return [c.new_source for c in candidates.suggest(path, line, PATTERNS, 100)]
+    finally:
+        Target.read_around = saved  # type: ignore[method-assign]
+
+
+def test_every_line_gives_the_same_candidates_as_the_whole_file(module_file: Path) -> None:
+    n_lines = SOURCE.count("\n")
+    seen_any = 0
+    for line in range(1, n_lines + 1):
+        region = [c.new_source for c in suggest(module_file, line, PATTERNS, 100)]
+        assert region == _whole(module_file, line), f"line {line}"
+        seen_any += bool(region)
+    assert seen_any > 10  # the comparison is not vacuous
+
+
+def test_regions_are_small_and_keep_methods_in_a_stand_in_class() -> None:
+    tree = ast.parse(SOURCE)
+    line = SOURCE.splitlines().index("            self.size = self.size + delta") + 1
+    r = find_region(SOURCE, [line], tree)
+    assert r is not None and r.depth == 1 and r.text.startswith("class _:\n    def grow")
+    assert r.prefix + r.text.split("\n", 1)[1] + r.suffix == SOURCE
+    top = SOURCE.splitlines().index("    result = pow(a, b)") + 1
+    r = find_region(SOURCE, [top], tree)
+    assert r is not None and not r.wrapped and r.at_end and r.text.startswith("def last")
+    deep = SOURCE.splitlines().index("                return n - 1 < LIMIT") + 1
+    r = find_region(SOURCE, [deep], tree)
+    assert r is not None and r.depth == 3 and r.text.splitlines()[3] == "            def deep(self, n):"
+    assert find_region(SOURCE, [7], tree) is None  # a blank line: the whole file decides
