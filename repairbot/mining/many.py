@@ -158,17 +158,33 @@ def mine_many(specs: Sequence[RepoSpec], engine: Engine, *, cfg: MineConfig | No
               progress: Progress | None = None) -> ManyResult:
     """Mine every repository and merge into one pattern set (see the module docstring)."""
     t0 = time.perf_counter()
-    cfg = cfg or MineConfig()
     specs = named(specs)
     check_specs(specs)
-    labels = [s.name for s in specs]
-    tag = len(specs) > 1
+    collected = collect_all(specs, engine, whole_files=whole_files, progress=progress)
+    many = merge(specs, collected, engine, cfg=cfg, rejection=rejection, min_projects=min_projects,
+                 progress=progress)
+    return replace(many, result=replace(many.result, seconds=time.perf_counter() - t0))
 
-    def done(phase: str) -> Callable[[int, int], None] | None:
-        return (lambda d, n: progress(phase, d, n)) if progress else None
 
-    collected = engine.map(collect_task, [CollectTask(s, whole_files, tag) for s in specs], labels,
-                           done("repositories"))
+def collect_all(specs: Sequence[RepoSpec], engine: Engine, *, whole_files: bool = False,
+                progress: Progress | None = None, tag: bool | None = None) -> list[Collected]:
+    """The expensive half, one task per repository; specs must be `named`. Results in specs' order.
+    Edits are tagged with their repository's name when several are mined (or `tag`)."""
+    tag = len(specs) > 1 if tag is None else tag
+    return engine.map(collect_task, [CollectTask(s, whole_files, tag) for s in specs], [s.name for s in specs],
+                      _phase(progress, "repositories"))
+
+
+def _phase(progress: Progress | None, phase: str) -> Callable[[int, int], None] | None:
+    return (lambda d, n: progress(phase, d, n)) if progress else None
+
+
+def merge(specs: Sequence[RepoSpec], collected: Sequence[Collected], engine: Engine, *,
+          cfg: MineConfig | None = None, rejection: bool = True, min_projects: int = 1,
+          progress: Progress | None = None) -> ManyResult:
+    """Cluster all edits (sorted by repository, commit, file, line) and score against every head."""
+    t0 = time.perf_counter()
+    cfg = cfg or MineConfig()
     order = sorted(range(len(specs)), key=lambda i: specs[i].name)
     edits = [e for i in order for e in collected[i].edits]
     edits.sort(key=lambda e: (e.repo, e.commit, e.file, e.line))
@@ -183,7 +199,7 @@ def mine_many(specs: Sequence[RepoSpec], engine: Engine, *, cfg: MineConfig | No
     skips.extend(Skip("pattern_not_reproducible", p.id) for p in failed)
     if rejection and patterns:
         tasks = [CountTask(specs[i], collected[i].head, tuple(patterns), specs[i].cfg or cfg) for i in order]
-        counts = engine.map(count_task, tasks, [labels[i] for i in order], done("head code"))
+        counts = engine.map(count_task, tasks, [specs[i].name for i in order], _phase(progress, "head code"))
         totals: dict[str, int] = {}
         for c in counts:
             for pid, n in sorted(c.items()):
