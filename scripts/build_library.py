@@ -125,8 +125,37 @@ def _progress(phase: str, done: int, total: int) -> None:
     print(f"  {phase}: {done}/{total}", file=sys.stderr, flush=True)
 
 
+_STRINGS = {"SimpleString", "ConcatenatedString", "FormattedString"}
+_IMPORTS = {"Import", "ImportFrom"}
+
+
 def concrete(p: Pattern) -> int:
     return parse_template(p.before, "expr" if p.kind == EditKind.EXPR else "stmts").concrete
+
+
+def not_a_code_fix(p: Pattern) -> bool:
+    """Edits history calls fixes that no repair should propose: a string changed into another
+    string (version bumps, messages, docs) and rearranged imports."""
+    from repairbot.pattern.kinds import differences
+
+    kind = "expr" if p.kind == EditKind.EXPR else "stmts"
+    before, after = parse_template(p.before, kind), parse_template(p.after, kind)
+    if any(t.kind in _IMPORTS for side in (before, after) for t in side.walk()):
+        return True
+    diffs = differences(before, after)
+    return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
+
+
+def dedupe(patterns: list[Pattern]) -> list[Pattern]:
+    """One pattern per structure: ids hash the printed templates, so the same pattern printed
+    with other line breaks (from another cluster) has another id. The most supported stays."""
+    best: dict[tuple, Pattern] = {}
+    for p in sorted(patterns, key=lambda p: (-p.scores.support, -p.scores.commits, p.id)):
+        kind = "expr" if p.kind == EditKind.EXPR else "stmts"
+        key = (kind, parse_template(p.before, kind).key, parse_template(p.after, kind).key, p.context,
+               p.at_block_end)
+        best.setdefault(key, p)
+    return sorted(best.values(), key=lambda p: p.id)
 
 
 def select(patterns: list[Pattern], args: argparse.Namespace) -> list[Pattern]:
@@ -135,7 +164,8 @@ def select(patterns: list[Pattern], args: argparse.Namespace) -> list[Pattern]:
 
     keep = [p for p in patterns
             if p.scores.commits >= args.min_commits and p.scores.rejection <= args.max_rejection
-            and concrete(p) >= args.min_concrete]
+            and concrete(p) >= args.min_concrete and not not_a_code_fix(p)]
+    keep = dedupe(keep)
     ids = {p.id for p in keep}
     out = []
     for p in keep:
