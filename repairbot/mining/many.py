@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import git
+
 from repairbot.config import MineConfig
 from repairbot.mining.engine import Engine
 from repairbot.mining.history import RepoError, open_repo, resolve_range
@@ -132,7 +134,12 @@ class CollectTask:
 
 
 def collect_task(t: CollectTask, jobs: int = 1) -> Collected:
-    got = collect(t.spec.path, t.spec.rev_range, jobs=jobs, cfg=t.spec.cfg, whole_files=t.whole_files)
+    try:
+        got = collect(t.spec.path, t.spec.rev_range, jobs=jobs, cfg=t.spec.cfg, whole_files=t.whole_files)
+    except git.GitCommandError as e:  # e.g. a partial clone whose blobs are missing: `git log --numstat` fails
+        text = str(e.stderr or "")
+        why = text[text.index("fatal:"):].splitlines()[0].strip("' ") if "fatal:" in text else f"exit {e.status}"
+        raise RepoError(f"{t.spec.name}: git cannot read its history: {why}") from None
     if t.tag:
         got = replace(got, edits=tuple(replace(e, repo=t.spec.name) for e in got.edits))
     return got
