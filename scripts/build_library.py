@@ -158,13 +158,16 @@ def dedupe(patterns: list[Pattern]) -> list[Pattern]:
     return sorted(best.values(), key=lambda p: p.id)
 
 
+def cheap_filters(p: Pattern, args: argparse.Namespace) -> bool:
+    """What can be decided before scoring rejection at every head (which costs minutes)."""
+    return p.scores.commits >= args.min_commits and concrete(p) >= args.min_concrete and not not_a_code_fix(p)
+
+
 def select(patterns: list[Pattern], args: argparse.Namespace) -> list[Pattern]:
     """The library's filters on the merged set (already >= 2 projects, reproducible, scored)."""
     from repairbot.pattern.kinds import classify
 
-    keep = [p for p in patterns
-            if p.scores.commits >= args.min_commits and p.scores.rejection <= args.max_rejection
-            and concrete(p) >= args.min_concrete and not not_a_code_fix(p)]
+    keep = [p for p in patterns if p.scores.rejection <= args.max_rejection and cheap_filters(p, args)]
     keep = dedupe(keep)
     ids = {p.id for p in keep}
     out = []
@@ -199,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.collect_only:
                 print(f"collected {sum(len(c.edits) for c in collected)} edits in {t1 - t0:.1f}s")
                 return 0
-            many = merge(specs, collected, engine, cfg=MineConfig(), min_projects=2, progress=_progress)
+            many = merge(specs, collected, engine, cfg=MineConfig(), min_projects=2, progress=_progress,
+                         keep=lambda p: cheap_filters(p, args))
     except RepoError as e:
         print(f"build_library: {e}", file=sys.stderr)
         return 2

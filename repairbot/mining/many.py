@@ -188,8 +188,9 @@ def _phase(progress: Progress | None, phase: str) -> Callable[[int, int], None] 
 
 def merge(specs: Sequence[RepoSpec], collected: Sequence[Collected], engine: Engine, *,
           cfg: MineConfig | None = None, rejection: bool = True, min_projects: int = 1,
-          progress: Progress | None = None) -> ManyResult:
-    """Cluster all edits (sorted by repository, commit, file, line) and score against every head."""
+          progress: Progress | None = None, keep: Callable[[Pattern], bool] | None = None) -> ManyResult:
+    """Cluster all edits (sorted by repository, commit, file, line) and score against every head.
+    `keep` drops patterns before the (costly) scoring at the heads."""
     t0 = time.perf_counter()
     cfg = cfg or MineConfig()
     order = sorted(range(len(specs)), key=lambda i: specs[i].name)
@@ -202,6 +203,10 @@ def merge(specs: Sequence[RepoSpec], collected: Sequence[Collected], engine: Eng
     few = [p for p in patterns if p.projects < min_projects]
     skips.extend(Skip("pattern_in_too_few_projects", p.id) for p in few)
     patterns = [p for p in patterns if p.projects >= min_projects]
+    if keep is not None:
+        dropped = [p for p in patterns if not keep(p)]
+        skips.extend(Skip("pattern_filtered", p.id) for p in dropped)
+        patterns = [p for p in patterns if keep(p)]
     patterns, failed = keep_reproducible(patterns)
     skips.extend(Skip("pattern_not_reproducible", p.id) for p in failed)
     if rejection and patterns:
