@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import pickle
+import re
 import subprocess
 import sys
 import time
@@ -158,9 +159,19 @@ def dedupe(patterns: list[Pattern]) -> list[Pattern]:
     return sorted(best.values(), key=lambda p: p.id)
 
 
+_NOT_CODE = re.compile(r"(^|/)(docs?/|conf\.py$|setup\.py$|noxfile\.py$|scripts?/)")
+
+
+def only_tooling(p: Pattern) -> bool:
+    """Every supporting file is project tooling (Sphinx conf, setup, release scripts), which
+    related projects share by copy: such patterns are templates, not fixes."""
+    return bool(p.files) and all(_NOT_CODE.search(f) for f in p.files)
+
+
 def cheap_filters(p: Pattern, args: argparse.Namespace) -> bool:
     """What can be decided before scoring rejection at every head (which costs minutes)."""
-    return p.scores.commits >= args.min_commits and concrete(p) >= args.min_concrete and not not_a_code_fix(p)
+    return (p.scores.commits >= args.min_commits and concrete(p) >= args.min_concrete and not not_a_code_fix(p)
+            and not only_tooling(p))
 
 
 def select(patterns: list[Pattern], args: argparse.Namespace) -> list[Pattern]:
@@ -190,7 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-commits", type=int, default=3)
     ap.add_argument("--max-rejection", type=float, default=0.9)
     ap.add_argument("--min-concrete", type=int, default=2)
+    ap.add_argument("--reselect", type=Path,
+                    help="apply the filters again to a library built before (a directory of its files), no mining")
     args = ap.parse_args(argv)
+    if args.reselect:
+        lib = select([p for f in sorted(args.reselect.glob("*.json")) for p in store.load(f)], args)
+        write(args.out, lib, args.sources)
+        print(f"library: {len(lib)} patterns")
+        return 0
 
     t0 = time.perf_counter()
     specs = specs_from_sources(args.sources, args.mirrors, args.clone)
