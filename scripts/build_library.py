@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import libcst as cst  # noqa: E402
+
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.mining.engine import make_engine  # noqa: E402
 from repairbot.mining.history import RepoError  # noqa: E402
@@ -170,8 +172,11 @@ def only_tooling(p: Pattern) -> bool:
 
 def cheap_filters(p: Pattern, args: argparse.Namespace) -> bool:
     """What can be decided before scoring rejection at every head (which costs minutes)."""
-    return (p.scores.commits >= args.min_commits and concrete(p) >= args.min_concrete and not not_a_code_fix(p)
-            and not only_tooling(p))
+    try:
+        return (p.scores.commits >= args.min_commits and concrete(p) >= args.min_concrete
+                and not not_a_code_fix(p) and not only_tooling(p))
+    except (cst.ParserSyntaxError, ValueError):
+        return False  # a template that does not parse back would fail its examples anyway
 
 
 def select(patterns: list[Pattern], args: argparse.Namespace) -> list[Pattern]:
