@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, help="keep each repository's edits here between runs")
     ap.add_argument("--clone", action="store_true", help="clone missing repositories (network)")
     ap.add_argument("--collect-only", action="store_true", help="stop after collecting edits (fills --cache)")
-    ap.add_argument("--min-commits", type=int, default=3)
+    ap.add_argument("--min-commits", type=int, default=2)
     ap.add_argument("--max-rejection", type=float, default=0.9)
     ap.add_argument("--min-concrete", type=int, default=2)
     ap.add_argument("--reselect", type=Path,
