@@ -37,7 +37,7 @@ from repairbot.matching.match import Compiled, UnreadableFile, compile_pattern  
 from repairbot.mining.history import open_repo  # noqa: E402
 from repairbot.mining.miner import mine  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
-from repairbot.pattern.kinds import KINDS  # noqa: E402
+from repairbot.pattern.kinds import KIND_LABELS  # noqa: E402
 from repairbot.types import Pattern  # noqa: E402
 
 TOP = 5
@@ -211,8 +211,8 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
     head = f"{'fix kind':40} {'n':>4}" + "".join(f"  {c + ' top-1':>22} {'top-5':>12}" for c in names)
     print(head)
     kinds = Counter({k: v.n for k, v in results[names[0]].kinds.items()})
-    for k in [k for k in KINDS if kinds[k]] + ["overall"]:
-        line = f"{KINDS.get(k, k):40} "
+    for k in [k for k in KIND_LABELS if kinds[k]] + ["overall"]:
+        line = f"{KIND_LABELS.get(k, k):40} "
         for i, c in enumerate(names):
             t = results[c].overall if k == "overall" else results[c].kinds[k]
             if i == 0:

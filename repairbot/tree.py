@@ -193,6 +193,9 @@ def from_cst(node: cst.CSTNode, holes: bool = False) -> Tree:
         elif isinstance(v, (str, int, bool)) and not isinstance(v, cst.MaybeSentinel):
             if name not in _SKIP_SCALARS and v != "":
                 scalars.append(f"{name}={v}" if name != "value" else str(v))
+    if info.kind == "ConcatenatedString":
+        # libcst only accepts strings on either side: a hole (printed as a Name) there cannot be rendered
+        children = [dataclasses.replace(c, expr=False) for c in children]
     return Tree(info.kind, "|".join(scalars) if scalars else None, tuple(fields), tuple(children),
                 expr=info.expr, stmt=info.stmt, node=node)
 

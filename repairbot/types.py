@@ -39,6 +39,7 @@ class Edit:
     line: int
     example_before: str
     example_after: str
+    repo: str = ""  # which repository the commit is in, when several are mined together
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Example:
     commit: str = ""
     file: str = ""
     line: int = 0
+    repo: str = ""  # repository of `commit` (empty: the one repository that was mined)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,16 @@ class Pattern:
     level: int = 0  # 0 = leaf; grows toward the root of the hierarchy
     # Built-in operators may attach a precondition that plain templates cannot express.
     guard: str | None = None
+    # Provenance across projects: commit_repos[i] is the repository of commits[i] (empty when one
+    # repository was mined, so older pattern files stay valid).
+    commit_repos: tuple[str, ...] = ()
+
+    @property
+    def projects(self) -> int:
+        """Distinct repositories the supporting commits come from (1 for a single-repo pattern)."""
+        if self.commit_repos:
+            return len(set(self.commit_repos))
+        return 1 if self.commits else 0
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from heldout_fixes import later_fixes, split_commit  # noqa: E402
 
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.mining.history import open_repo  # noqa: E402
-from repairbot.pattern.kinds import KINDS  # noqa: E402
+from repairbot.pattern.kinds import KIND_LABELS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_every_later_commit_is_kept_or_skipped_with_a_reason(inventory_fixes):
     assert considered == len(repo.git.rev_list(f"{split}..HEAD").split())
     assert considered == len(fixes) + sum(skips.values())
     assert fixes, "the fixture history has single-statement fixes after its midpoint"
-    assert all(f.kind in KINDS and f.line >= 1 for f in fixes)
+    assert all(f.kind in KIND_LABELS and f.line >= 1 for f in fixes)
 
 
 def test_the_human_after_file_matches_itself_and_not_the_parent(inventory_fixes):

@@ -87,9 +87,20 @@ def cluster(edits: Sequence[Edit]) -> list[Node]:
     roots: list[Node] = []
     for key in sorted(groups, key=repr):
         members = groups[key]
+        if len(members) > MAX_GROUP:
+            # Split a large group (many projects' edits) so that similar edits share a chunk: in
+            # input order the chunks would be one project's history each, and cross-project
+            # patterns could never form. Ties keep the input order (a stable sort).
+            members = sorted(members, key=_similarity_key)
         for i in range(0, len(members), MAX_GROUP):
             roots.extend(_agglomerate([leaf(e) for e in members[i:i + MAX_GROUP]]))
     return roots
+
+
+def _similarity_key(e: Edit) -> tuple[str, str, str, str]:
+    def shape2(t: Tree) -> str:
+        return repr((t.kind, tuple((c.kind, tuple(g.kind for g in c.children)) for c in t.children)))
+    return (shape2(e.after), shape2(e.before), repr(e.before.key), repr(e.after.key))
 
 
 def _agglomerate(nodes: list[Node]) -> list[Node]:
@@ -142,15 +153,18 @@ def pattern_id(kind: EditKind, before: str, after: str, context: str | None, at_
 def to_pattern(n: Node, level: int, parent_id: str | None) -> Pattern:
     before, after = render(n.before), render(n.after)
     context = to_sexpr(n.context) if n.context is not None else None
-    commits = tuple(dict.fromkeys(e.commit for e in n.edits))
+    provenance = tuple(dict.fromkeys((e.repo, e.commit) for e in n.edits))
+    commits = tuple(c for _, c in provenance)
+    commit_repos = tuple(r for r, _ in provenance) if any(r for r, _ in provenance) else ()
     files = tuple(dict.fromkeys(e.file for e in n.edits))
     scores = Scores(
         support=len(n.edits),
         commits=len(commits),
-        files=len(files),
+        files=len({(e.repo, e.file) for e in n.edits}),
         specificity=round(n.before.concrete / max(1, n.before.size), 4),
     )
-    examples = tuple(Example(e.example_before, e.example_after, e.commit, e.file, e.line) for e in _two_examples(n))
+    examples = tuple(Example(e.example_before, e.example_after, e.commit, e.file, e.line, e.repo)
+                     for e in _two_examples(n))
     return Pattern(
         id=pattern_id(n.kind, before, after, context, n.at_end),
         kind=n.kind,
@@ -165,12 +179,18 @@ def to_pattern(n: Node, level: int, parent_id: str | None) -> Pattern:
         files=files,
         parent=parent_id,
         level=level,
+        commit_repos=commit_repos,
     )
 
 
 def _two_examples(n: Node) -> list[Edit]:
-    """Two examples, differing in text where the cluster has such (else in provenance)."""
+    """Two examples, differing in text where the cluster has such (else in provenance); from two
+    repositories where the cluster spans several."""
     out: list[Edit] = []
+    first_repo = n.edits[0].repo
+    other = next((e for e in n.edits if e.repo != first_repo), None)
+    if other is not None:
+        return [n.edits[0], other]
     for e in n.edits:
         if all(e.example_before != o.example_before for o in out):
             out.append(e)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from repairbot.types import Pattern
 def register(sub: Any) -> None:
     pt = sub.add_parser("patterns", help="list or show patterns")
     psub = pt.add_subparsers(dest="patterns_command", required=True, parser_class=Parser)
-    for name in ("list", "show"):
-        q = psub.add_parser(name)
+    for name in ("list", "show", "stats"):
+        q = psub.add_parser(name, help={"list": "print patterns as before -> after", "show": "one pattern in full",
+                                        "stats": "the patterns by fix kind, with support and provenance"}[name])
         if name == "show":
             q.add_argument("id", help="pattern id (a unique prefix is enough)")
         q.add_argument("--patterns", type=Path, action="append", default=[],
@@ -27,6 +29,15 @@ def register(sub: Any) -> None:
 
 def cmd_patterns(args: argparse.Namespace) -> int:
     pats = load_patterns(args.patterns)
+    if args.patterns_command == "stats":
+        from repairbot.pattern.stats import by_kind, render_table
+
+        rows = by_kind(pats)
+        if args.format == "json":
+            print(json.dumps([asdict(r) for r in rows], indent=2))
+        else:
+            print(render_table(rows), end="")
+        return EXIT_OK
     if args.patterns_command == "list":
         pats.sort(key=lambda p: (p.category, -p.scores.support, p.id))
         if args.format == "json":

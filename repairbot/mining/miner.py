@@ -168,9 +168,40 @@ class _LazyLines(dict):
 # ------------------------------------------------------------------ orchestration
 
 
+@dataclass(frozen=True)
+class Collected:
+    """One repository's expensive half of mining: its fix commits turned into edits."""
+
+    edits: tuple[Edit, ...]
+    commits_seen: int
+    fix_commits: int
+    skips: tuple[Skip, ...]
+    warnings: tuple[str, ...]
+    head: str  # the revision whose code rejection is scored against
+    seconds: float
+
+
 def mine(path: str, rev_range: str | None = None, *, jobs: int = 1, cfg: MineConfig | None = None,
          whole_files: bool = False, rejection: bool = True, progress: Progress | None = None) -> MineResult:
     """Mine fix patterns from a repository (never writes to it). Raises RepoError on bad input."""
+    t0 = time.perf_counter()
+    cfg = cfg or MineConfig()
+    got = collect(path, rev_range, jobs=jobs, cfg=cfg, whole_files=whole_files, progress=progress)
+    skips = list(got.skips)
+    patterns = build_patterns(got.edits, cfg)
+    patterns, failed = keep_reproducible(patterns)
+    skips.extend(Skip("pattern_not_reproducible", p.id) for p in failed)
+    if rejection and patterns:
+        counts = unchanged_matches(path, got.head, patterns, cfg, jobs, progress)
+        patterns, pruned = apply_rejection(patterns, counts, cfg)
+        skips.extend(Skip("pattern_too_general", p.id, p.before) for p in pruned)
+    return MineResult(tuple(patterns), got.edits, got.commits_seen, got.fix_commits, tuple(skips),
+                      time.perf_counter() - t0, got.warnings)
+
+
+def collect(path: str, rev_range: str | None = None, *, jobs: int = 1, cfg: MineConfig | None = None,
+            whole_files: bool = False, progress: Progress | None = None) -> Collected:
+    """History -> fix commits -> edits, in commit order. Raises RepoError on bad input."""
     t0 = time.perf_counter()
     cfg = cfg or MineConfig()
     repo = open_repo(path)
@@ -189,20 +220,11 @@ def mine(path: str, rev_range: str | None = None, *, jobs: int = 1, cfg: MineCon
             skips.append(Skip(why, c.sha[:10], c.subject[:80]))
         else:
             selected.append(c)
-    results = _run_commits(path, selected, cfg, whole_files, jobs, progress)
-    edits = [e for r in results for e in r.edits]
-    skips.extend(s for r in results for s in r.skips)
-    patterns = build_patterns(edits, cfg)
-    patterns, failed = _keep_reproducible(patterns)
-    skips.extend(Skip("pattern_not_reproducible", p.id) for p in failed)
-    if rejection and patterns:
-        patterns = score_rejection(repo, head, patterns, cfg, jobs, progress)
-        pruned = [p for p in patterns if p.scores.rejection > cfg.max_rejection]
-        skips.extend(Skip("pattern_too_general", p.id, p.before) for p in pruned)
-        patterns = [p for p in patterns if p.scores.rejection <= cfg.max_rejection]
     repo.close()
-    return MineResult(tuple(patterns), tuple(edits), seen, len(selected), tuple(skips),
-                      time.perf_counter() - t0, tuple(notes))
+    results = _run_commits(path, selected, cfg, whole_files, jobs, progress)
+    edits = tuple(e for r in results for e in r.edits)
+    skips.extend(s for r in results for s in r.skips)
+    return Collected(edits, seen, len(selected), tuple(skips), tuple(notes), head, time.perf_counter() - t0)
 
 
 def _run_commits(path: str, commits: list[CommitInfo], cfg: MineConfig, whole: bool, jobs: int,
@@ -232,7 +254,7 @@ def build_patterns(edits: Iterable[Edit], cfg: MineConfig) -> list[Pattern]:
     return [p for p in pats if p.scores.specificity >= cfg.min_specificity]
 
 
-def _keep_reproducible(patterns: list[Pattern]) -> tuple[list[Pattern], list[Pattern]]:
+def keep_reproducible(patterns: list[Pattern]) -> tuple[list[Pattern], list[Pattern]]:
     ok, bad = [], []
     for p in patterns:
         (bad if problems(p) else ok).append(p)
@@ -267,10 +289,14 @@ def _count_matches(args: tuple[str, list[Pattern]]) -> dict[str, int]:
     return counts
 
 
-def score_rejection(repo: git.Repo, rev: str, patterns: list[Pattern], cfg: MineConfig, jobs: int,
-                    progress: Progress | None) -> list[Pattern]:
-    """Matches of each before side in the head's code, which nobody changed (Getafix's rejection)."""
-    sources = _head_sources(repo, rev, cfg.max_file_bytes)
+def unchanged_matches(path: str, rev: str, patterns: list[Pattern], cfg: MineConfig, jobs: int = 1,
+                      progress: Progress | None = None) -> dict[str, int]:
+    """Pattern id -> matches of its before side in the code at `rev`, which nobody changed."""
+    repo = open_repo(path)
+    try:
+        sources = _head_sources(repo, rev, cfg.max_file_bytes)
+    finally:
+        repo.close()
     totals: dict[str, int] = {}
     work = [(text, patterns) for _, text in sources]
     if jobs > 1 and len(work) > 8:
@@ -283,12 +309,19 @@ def score_rejection(repo: git.Repo, rev: str, patterns: list[Pattern], cfg: Mine
     for counts in results:
         for pid, n in counts.items():
             totals[pid] = totals.get(pid, 0) + n
+    return totals
+
+
+def apply_rejection(patterns: list[Pattern], totals: dict[str, int],
+                    cfg: MineConfig) -> tuple[list[Pattern], list[Pattern]]:
+    """Getafix's rejection = unchanged matches / (those + support); (kept, pruned as too general)."""
     out = []
     for p in patterns:
         mu = totals.get(p.id, 0)
         rej = round(mu / (mu + p.scores.support), 4)
         out.append(replace(p, scores=replace(p.scores, matches_unchanged=mu, rejection=rej)))
-    return out
+    return ([p for p in out if p.scores.rejection <= cfg.max_rejection],
+            [p for p in out if p.scores.rejection > cfg.max_rejection])
 
 
 def _progress_iter(it: Iterable[dict[str, int]], total: int, progress: Progress | None):

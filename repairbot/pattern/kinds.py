@@ -1,195 +1,212 @@
-"""What kind of fix a before/after pair of statements is (Getafix-style fix categories).
+"""What kind of fix a pattern makes, from its before/after trees.
 
-A pure function of two pieces of code, so the accuracy benchmark (and `patterns stats`) can
-report results per kind. The code is compared as formatting-free trees (`repairbot.tree`):
-the smallest differing pair of subtrees decides the kind, with the path above it saying
-whether it sits in a call's function position, an argument, an `if` test or a string.
+The shipped library is organised by these kinds (the single-statement fixes common in Python
+history) and `repairbot patterns stats` counts them. A pattern's kind is found by aligning its
+before and after trees (same node shape: descend; else the pair is a difference) and looking at
+the differences and where they sit (a call's function, a keyword argument, an `if` test...).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
-from repairbot.tree import Tree, from_cst
+from repairbot.tree import BLOCK, Tree, from_cst, parse_template
+from repairbot.types import EditKind, Pattern
 
-KINDS: dict[str, str] = {
-    "identifier": "changed identifier or attribute",
-    "operator": "changed binary or comparison operator",
-    "literal": "changed literal",
-    "call_args_count": "more/fewer call args",
-    "swapped_args": "swapped args",
-    "function_name": "wrong function/method name",
-    "call_wrap": "call wrapped around an expression",
-    "if_condition": "if condition more/less specific",
-    "none_guard": "None guard",
-    "keyword_arg": "changed keyword argument",
-    "other": "other",
+KINDS: tuple[tuple[str, str], ...] = (
+    ("changed_identifier", "changed identifier or attribute"),
+    ("changed_operator", "changed binary, comparison or boolean operator"),
+    ("changed_literal", "changed numeric or boolean literal"),
+    ("call_arguments", "more or fewer call arguments"),
+    ("swapped_arguments", "swapped arguments or operands"),
+    ("wrong_callee", "wrong function or method name"),
+    ("wrap_call", "a call wrapped around an expression (or removed)"),
+    ("if_condition", "a more or less specific condition"),
+    ("none_guard", "a None guard"),
+    ("keyword_argument", "a changed keyword argument"),
+    ("off_by_one", "an added or removed +/- 1"),
+    ("other", "anything else"),
+)
+KIND_NAMES = tuple(k for k, _ in KINDS)
+
+_OPERATORS = {
+    # binary, augmented, boolean, unary and comparison operator node kinds of libcst
+    "Add", "Subtract", "Multiply", "Divide", "FloorDivide", "Modulo", "Power", "MatrixMultiply",
+    "LeftShift", "RightShift", "BitOr", "BitAnd", "BitXor",
+    "AddAssign", "SubtractAssign", "MultiplyAssign", "DivideAssign", "FloorDivideAssign", "ModuloAssign",
+    "PowerAssign", "LeftShiftAssign", "RightShiftAssign", "BitOrAssign", "BitAndAssign", "BitXorAssign",
+    "And", "Or", "Not", "Minus", "Plus", "BitInvert",
+    "LessThan", "LessThanEqual", "GreaterThan", "GreaterThanEqual", "Equal", "NotEqual", "Is", "IsNot",
+    "In", "NotIn",
 }
-
-_LITERALS = {"Integer", "Float", "Imaginary", "SimpleString", "ConcatenatedString", "FormattedString"}
-_STRING_PARTS = {"FormattedString", "ConcatenatedString", "FormattedStringText", "FormattedStringExpression"}
-_CONSTANT_NAMES = {"True", "False", "None"}
-_OPERATOR_BASES = (cst.BaseBinaryOp, cst.BaseCompOp, cst.BaseBooleanOp, cst.BaseUnaryOp, cst.BaseAugOp)
-_TESTED = {"If", "While", "IfExp", "Assert"}
-
-Path = list[tuple[Tree, str]]  # (ancestor, field of the child we descended into), root first
+_NUMBERS = {"Integer", "Float", "Imaginary"}
 
 
-def _parse(code: str) -> Tree | None:
+@dataclass(frozen=True)
+class Diff:
+    before: Tree
+    after: Tree
+    ancestors: tuple[tuple[Tree, str], ...]  # (node, field of the next step), root first
+
+
+def classify(p: Pattern) -> str:
+    """The kind of fix pattern `p` makes (one of KIND_NAMES)."""
+    kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     try:
-        return from_cst(cst.parse_module(code))
-    except cst.ParserSyntaxError:
-        pass
-    try:
-        return from_cst(cst.parse_expression(code.strip()))
-    except cst.ParserSyntaxError:
-        return None
-
-
-def fix_kind(before_code: str, after_code: str) -> str:
-    """One of `KINDS` for a change from `before_code` to `after_code` (statements or expressions)."""
-    b, a = _parse(before_code), _parse(after_code)
-    if b is None or a is None or b.key == a.key:
+        before, after = parse_template(p.before, kind), parse_template(p.after, kind)
+    except (cst.ParserSyntaxError, ValueError):
         return "other"
-    if _none_checks(a) > _none_checks(b):
+    return classify_trees(before, after)
+
+
+def classify_trees(before: Tree, after: Tree) -> str:
+    if _none_checks(after) > _none_checks(before):
         return "none_guard"
-    x, y, path = _diff_root(b, a)
-    return _classify(x, y, path)
+    diffs = differences(before, after)
+    if not diffs:
+        return "other"
+    if len(diffs) == 2 and diffs[0].before == diffs[1].after and diffs[0].after == diffs[1].before:
+        return "swapped_arguments"
+    kinds = {_classify_one(d) for d in diffs}
+    return kinds.pop() if len(kinds) == 1 else "other"
 
 
-def _is_none(t: Tree) -> bool:
-    return t.kind == "Name" and t.value == "None"
+def differences(b: Tree, a: Tree, ancestors: tuple[tuple[Tree, str], ...] = ()) -> list[Diff]:
+    """The smallest differing subtree pairs, descending while both sides have the same shape."""
+    if b == a:
+        return []
+    if b.shape() != a.shape() or len(b.children) != len(a.children):
+        return [Diff(b, a, ancestors)]
+    out: list[Diff] = []
+    for field, x, y in zip(b.fields, b.children, a.children):
+        out.extend(differences(x, y, (*ancestors, (b, field))))
+    return out
 
 
-def _none_checks(t: Tree) -> int:
-    """Tests against None in if/while/conditional-expression tests: what a None guard adds."""
-    n = 0
-    for node in t.walk():
-        if node.kind in _TESTED:
-            for f, c in zip(node.fields, node.children):
-                if f == "test" and any(_is_none(s) for s in c.walk()):
-                    n += 1
-    return n
-
-
-def _diff_root(x: Tree, y: Tree) -> tuple[Tree, Tree, Path]:
-    """Descend while exactly one child differs: the smallest subtrees holding the whole change."""
-    path: Path = []
-    while x.shape() == y.shape() and len(x.children) == len(y.children):
-        diff = [i for i, (cx, cy) in enumerate(zip(x.children, y.children)) if cx.key != cy.key]
-        if len(diff) != 1:
-            break
-        i = diff[0]
-        path.append((x, x.fields[i]))
-        x, y = x.children[i], y.children[i]
-    return x, y, path
-
-
-def _args(call: Tree) -> list[Tree]:
-    return [c for f, c in zip(call.fields, call.children) if f == "args"]
-
-
-def _func(call: Tree) -> Tree | None:
-    return next((c for f, c in zip(call.fields, call.children) if f == "func"), None)
-
-
-def _arg_value(arg: Tree) -> Tree | None:
-    return next((c for f, c in zip(arg.fields, arg.children) if f == "value"), None)
-
-
-def _has_keyword(arg: Tree) -> bool:
-    return "keyword" in arg.fields
-
-
-def _operands(t: Tree) -> list[Tree]:
-    return [c for f, c in zip(t.fields, t.children) if f in ("left", "right")]
-
-
-def _classify(x: Tree, y: Tree, path: Path) -> str:
-    kinds = {x.kind, y.kind}
-    if any(a.kind == "Arg" for a, _ in path[-2:]):
-        arg = next(a for a, _ in reversed(path) if a.kind == "Arg")
-        if path[-1][1] == "keyword" or _has_keyword(arg):
-            return "keyword_arg"  # a keyword argument's name or value
-    if any(a.kind in _STRING_PARTS for a, _ in path) or kinds <= _LITERALS:
-        return "literal"
-    if x.kind == "Name" and y.kind == "Name" and {x.value, y.value} <= _CONSTANT_NAMES:
-        return "literal"
-    if isinstance(x.node, _OPERATOR_BASES) and isinstance(y.node, _OPERATOR_BASES):
-        return "operator"
-    in_test = any(a.kind in _TESTED and f == "test" for a, f in path)
-    if in_test and _one_extends_other(x, y):
+def _classify_one(d: Diff) -> str:
+    b, a = d.before, d.after
+    parent, field = d.ancestors[-1] if d.ancestors else (None, "")
+    if parent is not None and parent.kind == "Arg" and (field == "keyword" or _keyword_of(parent) is not None):
+        return "keyword_argument"
+    if b.kind in _OPERATORS and a.kind in _OPERATORS:
+        return "changed_operator"
+    if _plus_minus_one(b, a) or _plus_minus_one(a, b):
+        return "off_by_one"
+    if _literal(b) and _literal(a):
+        return "changed_literal"
+    if _condition_change(b, a) or _condition_change(a, b):
         return "if_condition"
-    if x.kind == "Call" and y.kind == "Call":
-        return _classify_calls(x, y)
-    if _wraps(y, x):
-        return "call_wrap"
-    if kinds <= {"Name", "Attribute"}:
-        if _in_func_position(path):
-            return "function_name"
-        return "identifier"
-    if y.kind == "UnaryOperation" and any(c.key == x.key for c in y.children):
-        return "operator"  # `not` added
-    if x.kind == "UnaryOperation" and any(c.key == y.key for c in x.children):
-        return "operator"
-    if (x.kind in _LITERALS or _is_const(x)) and (y.kind in _LITERALS or _is_const(y)):
-        return "literal"
+    if _wraps(a, b) or _wraps(b, a):
+        return "wrap_call"
+    if b.kind == "Call" and a.kind == "Call":
+        return _call_change(b, a)
+    if b.kind in ("Name", "Attribute") and a.kind in ("Name", "Attribute"):
+        return "wrong_callee" if _in_callee(d) else "changed_identifier"
+    if b.kind == BLOCK or a.kind == BLOCK:
+        return "other"
     return "other"
 
 
-def _is_const(t: Tree) -> bool:
-    return t.kind == "Name" and t.value in _CONSTANT_NAMES
+def _keyword_of(arg: Tree) -> Tree | None:
+    for f, c in zip(arg.fields, arg.children):
+        if f == "keyword":
+            return c
+    return None
 
 
-def _one_extends_other(x: Tree, y: Tree) -> bool:
-    """`a` -> `a and b` (more specific) or `a or b` -> `a` (less): one test is an operand of the other."""
-    for big, small in ((y, x), (x, y)):
-        if big.kind == "BooleanOperation" and any(o.key == small.key for o in _operands(big)):
-            return True
+def _literal(t: Tree) -> bool:
+    if t.kind in _NUMBERS:
+        return True
+    if t.kind == "Name":
+        return t.value in ("True", "False", "None")
+    if t.kind == "UnaryOperation" and len(t.children) == 2:
+        return t.children[0].kind == "Minus" and t.children[1].kind in _NUMBERS
+    return False
+
+
+def _plus_minus_one(bare: Tree, shifted: Tree) -> bool:
+    """`shifted` is `bare + 1` or `bare - 1`."""
+    if shifted.kind != "BinaryOperation" or len(shifted.children) != 3:
+        return False
+    left, op, right = shifted.children
+    return op.kind in ("Add", "Subtract") and left == bare and right.kind == "Integer" and right.value == "1"
+
+
+def _none_checks(t: Tree) -> int:
+    """Comparisons with None (`is None`, `is not None`, `== None`, `!= None`) in t."""
+    return sum(1 for n in t.walk() if n.kind == "ComparisonTarget"
+               and any(c.kind == "Name" and c.value == "None" for c in n.children))
+
+
+def _condition_change(narrow: Tree, wide: Tree) -> bool:
+    """`wide` is `narrow and/or X` (or `X and/or narrow`), or `not narrow`."""
+    if wide.kind == "BooleanOperation":
+        return any(c == narrow for f, c in zip(wide.fields, wide.children) if f in ("left", "right"))
+    if wide.kind == "UnaryOperation" and len(wide.children) == 2 and wide.children[0].kind == "Not":
+        return wide.children[1] == narrow
     return False
 
 
 def _wraps(outer: Tree, inner: Tree) -> bool:
-    """`outer` is a call taking `inner` as an argument, or a method called on it."""
+    """`outer` is a call taking `inner` as an argument, or a method call on it (`inner.strip()`)."""
     if outer.kind != "Call":
         return False
-    if any((v := _arg_value(a)) is not None and v.key == inner.key for a in _args(outer)):
-        return True
-    func = _func(outer)
-    if func is not None and func.kind == "Attribute":
-        return any(f == "value" and c.key == inner.key for f, c in zip(func.fields, func.children))
+    for f, c in zip(outer.fields, outer.children):
+        if f == "args" and any(v == inner for g, v in zip(c.fields, c.children) if g == "value"):
+            return True
+        if f == "func" and c.kind == "Attribute" and c.children and c.children[0] == inner:
+            return True
     return False
 
 
-def _in_func_position(path: Path) -> bool:
-    """The changed name is what a call calls: `f(...)` or the attribute in `obj.m(...)`."""
-    for i in range(len(path) - 1, -1, -1):
-        anc, field = path[i]
-        if anc.kind == "Call":
+def _call_change(b: Tree, a: Tree) -> str:
+    def parts(t: Tree) -> tuple[Tree | None, list[Tree], list[Tree]]:
+        func, pos, kw = None, [], []
+        for f, c in zip(t.fields, t.children):
+            if f == "func":
+                func = c
+            elif f == "args":
+                (kw if _keyword_of(c) is not None else pos).append(c)
+        return func, pos, kw
+
+    fb, pb, kb = parts(b)
+    fa, pa, ka = parts(a)
+    if fb == fa and pb == pa:
+        return "keyword_argument"
+    if fb == fa:
+        return "call_arguments" if len(pb) != len(pa) or len(kb) != len(ka) else "other"
+    if pb == pa and kb == ka:
+        return "wrong_callee"
+    return "other"
+
+
+def _in_callee(d: Diff) -> bool:
+    """Whether the difference is (in) the function part of a call: `f(x)` or `obj.m(x)`."""
+    for i in range(len(d.ancestors) - 1, -1, -1):
+        node, field = d.ancestors[i]
+        if node.kind == "Call":
             return field == "func"
-        if anc.kind != "Attribute" or field != "attr":
+        if node.kind != "Attribute" or field != "attr":
             return False
     return False
 
 
-def _classify_calls(x: Tree, y: Tree) -> str:
-    fx, fy = _func(x), _func(y)
-    ax, ay = _args(x), _args(y)
-    if fx is not None and fy is not None and fx.key != fy.key:
-        if [a.key for a in ax] == [a.key for a in ay]:
-            return "function_name"
-        if _wraps(y, x) or _wraps(x, y):
-            return "call_wrap"
-        return "other"
-    if len(ax) != len(ay):
-        return "call_args_count"
-    if sorted(map(repr, (a.key for a in ax))) == sorted(map(repr, (a.key for a in ay))):
-        return "swapped_args"
-    vx = sorted(repr(_arg_value(a).key) for a in ax if _arg_value(a) is not None)
-    vy = sorted(repr(_arg_value(a).key) for a in ay if _arg_value(a) is not None)
-    if vx == vy:
-        return "swapped_args"  # the same values given to different parameters
-    changed = [(p, q) for p, q in zip(ax, ay) if p.key != q.key]
-    if changed and all(_has_keyword(p) or _has_keyword(q) for p, q in changed):
-        return "keyword_arg"
-    return "other"
+KIND_LABELS: dict[str, str] = dict(KINDS)
+
+
+def fix_kind(before_code: str, after_code: str) -> str:
+    """The kind of a concrete change (statements, or one expression), e.g. a human fix in the
+    accuracy benchmark: the same classifier as for patterns; unparsable code is "other"."""
+    trees = []
+    for code in (before_code, after_code):
+        try:
+            trees.append(from_cst(cst.parse_module(code)))
+        except cst.ParserSyntaxError:
+            try:
+                trees.append(from_cst(cst.parse_expression(code.strip())))
+            except cst.ParserSyntaxError:
+                return "other"
+    before, after = trees
+    return "other" if before.key == after.key else classify_trees(before, after)

@@ -36,8 +36,10 @@ def pattern_to_json(p: Pattern) -> dict[str, Any]:
     d["holes"] = list(p.holes)
     d["commits"] = list(p.commits)
     d["files"] = list(p.files)
-    d["examples"] = [asdict(e) for e in p.examples]
-    return {k: v for k, v in d.items() if v is not None and v != "" or k in ("before", "after")}
+    d["examples"] = [{k: v for k, v in asdict(e).items() if k != "repo" or v} for e in p.examples]
+    d["commit_repos"] = list(p.commit_repos)
+    return {k: v for k, v in d.items()
+            if (v is not None and v != "" and not (k == "commit_repos" and not v)) or k in ("before", "after")}
 
 
 def pattern_from_json(d: dict[str, Any]) -> Pattern:
@@ -61,6 +63,7 @@ def pattern_from_json(d: dict[str, Any]) -> Pattern:
         parent=d.get("parent"),
         level=int(d.get("level", 0)),
         guard=d.get("guard"),
+        commit_repos=tuple(d.get("commit_repos", ())),
     )
 
 
