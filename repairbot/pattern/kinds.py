@@ -77,7 +77,9 @@ def differences(b: Tree, a: Tree, ancestors: tuple[tuple[Tree, str], ...] = ()) 
     """The smallest differing subtree pairs, descending while both sides have the same shape."""
     if b == a:
         return []
-    if b.shape() != a.shape() or len(b.children) != len(a.children):
+    # A call wrapped around a call (`f(x)` -> `int(f(x))`) has the same shape on both sides:
+    # descending would misread it as a changed callee and argument.
+    if b.shape() != a.shape() or len(b.children) != len(a.children) or _wraps(a, b) or _wraps(b, a):
         return [Diff(b, a, ancestors)]
     out: list[Diff] = []
     for field, x, y in zip(b.fields, b.children, a.children):
