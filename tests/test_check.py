@@ -62,3 +62,18 @@ def test_clean_code_exits_0_and_bad_base_exits_2(copy_repo, capsys):
     assert json.loads(capsys.readouterr().out)["findings"] == []
     assert main(["check", str(project), "--base", "no-such-rev"]) == 2
     assert "no-such-rev" in capsys.readouterr().err
+
+
+def test_only_anchored_learned_patterns_are_precise_enough_for_check():
+    from repairbot.deliver.check import anchored, precision
+    from repairbot.types import EditKind, Pattern, Scores
+
+    def learned(before: str, kind: EditKind = EditKind.EXPR) -> Pattern:
+        return Pattern("x", kind, before, before, (), None, False, Scores(5, 5, 5, 0.8, rejection=0.1), (),
+                       origin="mined")
+
+    assert anchored(learned("datetime.utcnow()")) and precision(learned("datetime.utcnow()")) == 0.9
+    assert anchored(learned("{h0} == None"))
+    for shape in ("{h0}.{h1}.{h2}()", "{h0} - {h1}", "self.{h0} = {h1}\n"):
+        kind = EditKind.STMTS if shape.endswith("\n") else EditKind.EXPR
+        assert not anchored(learned(shape, kind)) and precision(learned(shape, kind)) is None

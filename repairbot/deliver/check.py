@@ -23,7 +23,8 @@ from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
 from repairbot.matching.instantiate import InstantiationError, apply_match
 from repairbot.matching.match import Compiled, Target, compile_pattern, find_matches
-from repairbot.types import Pattern, Skip
+from repairbot.tree import parse_template
+from repairbot.types import EditKind, Pattern, Skip
 
 LINT_PRECISION = 0.9
 _EXCLUDE = ("*/.git/*", "*/.venv/*", "*/venv/*", "*/node_modules/*", "*/.tox/*", "*/build/*", "*/site-packages/*")
@@ -50,9 +51,26 @@ def precision(p: Pattern) -> float | None:
     """Estimated share of matches that are real bugs; None if the pattern is not for checking."""
     if p.origin == "builtin":
         return LINT_PRECISION if p.category == "lint" else None
-    if p.scores.support < 2:
+    if p.scores.support < 2 or not anchored(p):
         return None
     return round(1.0 - p.scores.rejection, 4)
+
+
+_UNANCHORED = {"self", "cls"}
+
+
+def anchored(p: Pattern) -> bool:
+    """The before side names something concrete: an identifier, attribute or literal that is not
+    a hole (and not `self`). A pure shape (`{h0}.{h1}.{h2}()`, `{h0} - {h1}`) says nothing about
+    what the code means: its matches are everywhere, and a pre-merge check would flag noise."""
+    try:
+        before = parse_template(p.before, "expr" if p.kind == EditKind.EXPR else "stmts")
+    except (cst.ParserSyntaxError, ValueError):
+        return False
+    return any(n.kind in _ANCHOR_KINDS and n.value and n.value not in _UNANCHORED for n in before.walk())
+
+
+_ANCHOR_KINDS = {"Name", "Integer", "Float", "Imaginary", "SimpleString"}
 
 
 def changed_lines(root: Path, base: str) -> dict[str, set[int]]:
