@@ -68,12 +68,14 @@ def test_only_anchored_learned_patterns_are_precise_enough_for_check():
     from repairbot.deliver.check import anchored, precision
     from repairbot.types import EditKind, Pattern, Scores
 
-    def learned(before: str, kind: EditKind = EditKind.EXPR) -> Pattern:
+    def learned(before: str, kind: EditKind = EditKind.EXPR, repos: tuple[str, ...] = ("a", "b")) -> Pattern:
         return Pattern("x", kind, before, before, (), None, False, Scores(5, 5, 5, 0.8, rejection=0.1), (),
-                       origin="mined")
+                       commits=("c1", "c2"), origin="mined", commit_repos=repos)
 
     assert anchored(learned("datetime.utcnow()")) and precision(learned("datetime.utcnow()")) == 0.9
     assert anchored(learned("{h0} == None"))
     for shape in ("{h0}.{h1}.{h2}()", "{h0} - {h1}", "self.{h0} = {h1}\n"):
         kind = EditKind.STMTS if shape.endswith("\n") else EditKind.EXPR
         assert not anchored(learned(shape, kind)) and precision(learned(shape, kind)) is None
+        # Learned from one project (scored against that project's own code): its rejection stands.
+        assert precision(learned(shape, kind, repos=())) == 0.9

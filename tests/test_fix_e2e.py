@@ -198,6 +198,7 @@ def test_killed_mid_run_leaves_the_tree_byte_identical(tmp_path):
 
 def test_default_journal_is_git_ignored_and_no_audit_writes_nothing(copy_repo, mined_files, capsys):
     project = copy_repo("inventory")
+    assert not (project / ".repairbot").exists()
     before = tree_snapshot(project)
     code, _ = run_fix(capsys, str(project), "--patterns", str(mined_files["inventory"]))
     assert code == 0 and (project / ".repairbot/audit.db").is_file()

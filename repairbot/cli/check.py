@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
     ck.add_argument("--no-prefilter", action="store_true",
                     help="parse and match every file whole (the reference path: same findings, slower)")
     add_pattern_args(ck)
-    add_audit_args(ck, default_on=True)
+    add_audit_args(ck, default_on=False)
 
     sg = sub.add_parser("suggest", help="rank candidate fixes at a flagged line, without running tests")
     sg.add_argument("where", metavar="FILE:LINE")

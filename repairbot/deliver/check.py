@@ -51,7 +51,7 @@ def precision(p: Pattern) -> float | None:
     """Estimated share of matches that are real bugs; None if the pattern is not for checking."""
     if p.origin == "builtin":
         return LINT_PRECISION if p.category == "lint" else None
-    if p.scores.support < 2 or not anchored(p):
+    if p.scores.support < 2 or (p.projects > 1 and not anchored(p)):
         return None
     return round(1.0 - p.scores.rejection, 4)
 
@@ -61,8 +61,13 @@ _UNANCHORED = {"self", "cls"}
 
 def anchored(p: Pattern) -> bool:
     """The before side names something concrete: an identifier, attribute or literal that is not
-    a hole (and not `self`). A pure shape (`{h0}.{h1}.{h2}()`, `{h0} - {h1}`) says nothing about
-    what the code means: its matches are everywhere, and a pre-merge check would flag noise."""
+    a hole (and not `self`).
+
+    Rejection estimates precision only for code like the code it was measured on. A pattern
+    mined from one project was scored against that project's own head, so a pure shape such as
+    `{h0} < {h1}` -> `{h0} <= {h1}` can be precise there. A pattern learned across projects (the
+    shipped library) was not scored against the code being checked: as a pure shape
+    (`{h0}.{h1}.{h2}()`, `{h0} - {h1}`) it matches everywhere and would flag noise."""
     try:
         before = parse_template(p.before, "expr" if p.kind == EditKind.EXPR else "stmts")
     except (cst.ParserSyntaxError, ValueError):
