@@ -79,3 +79,12 @@ def test_only_anchored_learned_patterns_are_precise_enough_for_check():
         assert not anchored(learned(shape, kind)) and precision(learned(shape, kind)) is None
         # Learned from one project (scored against that project's own code): its rejection stands.
         assert precision(learned(shape, kind, repos=())) == 0.9
+
+
+def test_check_writes_nothing_into_the_tree_without_audit(repos, inventory_patterns, capsys, tmp_path):
+    from conftest import tree_snapshot
+
+    before = tree_snapshot(repos["inventory"])
+    main(["check", str(repos["inventory"]), "--patterns", str(inventory_patterns), "--format", "json"])
+    capsys.readouterr()
+    assert tree_snapshot(repos["inventory"]) == before, "a check (e.g. a pre-commit hook) never writes files"

@@ -92,7 +92,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _journal_check(args: argparse.Namespace, root: Path, findings: Sequence[Any], skipped: int, files: int) -> None:
     events = [("finding", {"file": f.file, "line": f.line, "pattern": f.pattern, "confidence": f.confidence,
                            "diff": f.diff}) for f in findings]
-    journal_once(journal_path(args, root), "check", root, events, status="found" if findings else "clean",
+    journal_once(journal_path(args, None), "check", root, events, status="found" if findings else "clean",
                  findings=len(findings), files=files, skipped=skipped, base=args.base,
                  min_confidence=args.min_confidence)
 
