@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,25 @@ import build as fixture_build  # noqa: E402
 def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """name -> path of each fixture repository (never modify these: copy with `copy_repo`)."""
     return fixture_build.build_all(tmp_path_factory.mktemp("fixture-repos"))
+
+
+@pytest.fixture(scope="session")
+def inventory_patterns(repos: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pattern set `repairbot mine` learns from the inventory fixture, mined once per session."""
+    from repairbot.cli import main
+
+    out = tmp_path_factory.mktemp("mined") / "inventory.json"
+    assert main(["mine", str(repos["inventory"]), "--out", str(out), "--format", "json"]) == 0
+    return out
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """A small project: each relative path gets its dedented text."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
 
 
 @pytest.fixture

@@ -5,17 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
 from conftest import fixture_build
 
 from repairbot.cli import main
-
-
-@pytest.fixture(scope="module")
-def inventory_patterns(repos, tmp_path_factory):
-    out = tmp_path_factory.mktemp("check") / "inventory.json"
-    assert main(["mine", str(repos["inventory"]), "--out", str(out), "--format", "json"]) == 0
-    return out
 
 
 def test_check_finds_the_checked_in_bug_with_its_fix(repos, inventory_patterns, capsys):

@@ -35,13 +35,6 @@ def test_schema_rejects_what_github_would_reject():
         validate(doc)
 
 
-@pytest.fixture(scope="module")
-def inventory_patterns(repos, tmp_path_factory):
-    out = tmp_path_factory.mktemp("sarif") / "inventory.json"
-    assert main(["mine", str(repos["inventory"]), "--out", str(out), "--format", "json"]) == 0
-    return out
-
-
 def test_findings_validate_and_carry_what_code_scanning_needs(repos, inventory_patterns, capsys):
     code, doc = sarif([str(repos["inventory"]), "--patterns", str(inventory_patterns)], capsys)
     assert code == 1

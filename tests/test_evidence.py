@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_files as make
 
 from repairbot.cli import main
 from repairbot.localize.runner import run_pytest
@@ -35,14 +35,6 @@ DISTANCE = {
             assert distance(4, 4) == 0
         ''',
 }
-
-
-def make(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
 
 
 def candidate(root: Path, rel: str, old: str, new: str, fp: str) -> Candidate:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import write_files as write  # noqa: E402
 
 from repairbot.localize import (
     detect_flaky,
@@ -29,14 +30,6 @@ from repairbot.localize import (
 from repairbot.types import Frame, Location
 from repairbot.types import TestResult as Result
 from repairbot.types import TestRun as Run
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
 
 
 def by_id(run: Run) -> dict[str, Result]:
