@@ -261,3 +261,39 @@ def test_suggest_ranks_fixes_at_a_flagged_line(repos, mined_files, capsys):
     assert main(["suggest", "nofile.py:3"]) == 2
     assert main(["suggest", str(repos["inventory"] / bug["file"])]) == 2
     assert "expected FILE:LINE" in capsys.readouterr().err
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_killing_repairbot_also_ends_its_pytest_children(tmp_path):
+    """pytest runs in sessions of its own (so a hang is killed as a group); a SIGKILL of repairbot
+    itself must still not leave them running."""
+    project = make_project(tmp_path / "p", {
+        "m.py": "def f():\n    return 1\n",
+        "tests/test_m.py": "import time\nfrom m import f\n\ndef test_slow():\n    time.sleep(25)\n    assert f() == 2\n",
+        "tests/conftest.py": CONFTEST,
+    })
+    marker = f"repairbot-test-{os.getpid()}-{time.time_ns()}"
+    env = {**os.environ, "RB_TEST_MARKER": marker}
+    proc = subprocess.Popen([sys.executable, "-m", "repairbot.cli", "fix", str(project), "--no-audit"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while len(_processes_with(marker)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(_processes_with(marker)) >= 2, "pytest should be running under repairbot"
+    proc.kill()  # repairbot alone, not its group
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(marker) == []

@@ -34,6 +34,22 @@ _DUMP_WAIT = 0.5
 _DROP_ENV = ("COV_CORE_SOURCE", "COV_CORE_CONFIG", "COV_CORE_DATAFILE", "COVERAGE_PROCESS_START")
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: be killed when the thread that started us goes away.
+
+    Children run in their own session so a hang can be killed as a group; the price is that
+    killing repairbot's own group (Ctrl-C, a CI timeout, the app stopping a repair) would not
+    reach them. Linux's parent-death signal closes that gap, even after a SIGKILL of repairbot.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def run_pytest(
     root: Path,
     args: Sequence[str] = (),
@@ -210,6 +226,7 @@ def _run_once(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         try:
             while True:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repairbot.localize.runner import run_pytest
+from repairbot.localize.runner import die_with_parent, run_pytest
 from repairbot.types import Candidate, Differential, GeneratedTest
 from repairbot.validate.validator import Baseline, changed_lines
 from repairbot.validate.workspace import Workspace, write_atomic
@@ -156,6 +156,7 @@ def _outcomes(python: str, path: Path, spec: dict[str, Any], work: Path,
 
 
 def _limits() -> None:
+    die_with_parent()
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
