@@ -41,13 +41,22 @@ def die_with_parent() -> None:
     killing repairbot's own group (Ctrl-C, a CI timeout, the app stopping a repair) would not
     reach them. Linux's parent-death signal closes that gap, even after a SIGKILL of repairbot.
     """
-    if sys.platform.startswith("linux"):
-        import ctypes
+    if _PRCTL is not None:  # looked up in the parent: a child forked from a threaded parent must not dlopen
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+
+def _prctl() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
 
 
 def run_pytest(
