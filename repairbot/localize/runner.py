@@ -337,21 +337,27 @@ class _ReportReader:
         return records
 
 
-def _child_env(
-    root: Path, env: Mapping[str, str] | None, *, report: Path, dump: Path, deselect: Path, coverage: bool
-) -> dict[str, str]:
+def project_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child in the project's interpreter that must import repairbot too:
+    our package's parent goes last on the path so the project's own modules win; no parent
+    coverage tracer; no bytecode written into the copy."""
     child = dict(os.environ)
     child.update(env or {})
     for name in _DROP_ENV:
         child.pop(name, None)
-    # Our package's parent goes last on the path so the project's own modules win.
     ours = str(_PACKAGE_PARENT)
     paths = [p for p in child.get("PYTHONPATH", "").split(os.pathsep) if p]
     if ours not in paths:
         paths.append(ours)
+    child.update(PYTHONPATH=os.pathsep.join(paths), PYTHONDONTWRITEBYTECODE="1")
+    return child
+
+
+def _child_env(
+    root: Path, env: Mapping[str, str] | None, *, report: Path, dump: Path, deselect: Path, coverage: bool
+) -> dict[str, str]:
+    child = project_env(env)
     child.update(
-        PYTHONPATH=os.pathsep.join(paths),
-        PYTHONDONTWRITEBYTECODE="1",
         REPAIRBOT_REPORT=str(report),
         REPAIRBOT_ROOT=str(root),
         REPAIRBOT_DUMP=str(dump),

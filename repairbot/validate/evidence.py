@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repairbot.localize.runner import die_with_parent, run_pytest
+from repairbot.localize.runner import die_with_parent, project_env, run_pytest
 from repairbot.types import Candidate, Differential, GeneratedTest
 from repairbot.validate.validator import Baseline, changed_lines
 from repairbot.validate.workspace import Workspace, write_atomic
@@ -36,7 +36,6 @@ from repairbot.validate.workspace import Workspace, write_atomic
 INPUTS = 150
 CHILD_TIMEOUT = 60.0
 MEMORY_LIMIT = 2 << 30
-_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -164,10 +163,8 @@ def _child(python: str, cwd: Path, mode: str, spec: dict[str, Any], work: Path) 
     """Run `diffrun MODE` in the project's interpreter; '' on success, else why not (one line)."""
     spec_path = work / f"{mode}-spec.json"
     spec_path.write_text(json.dumps(spec), "utf-8")
-    env = dict(os.environ)
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env.update(PYTHONPATH=os.pathsep.join([*paths, str(_PACKAGE_PARENT)]), PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.Popen([python, "-m", "repairbot.validate.diffrun", mode, str(spec_path)], cwd=cwd, env=env,
+    proc = subprocess.Popen([python, "-m", "repairbot.validate.diffrun", mode, str(spec_path)], cwd=cwd,
+                            env=project_env(),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True, preexec_fn=_limits)
     try:
