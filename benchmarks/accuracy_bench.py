@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -29,7 +30,7 @@ import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, split_commit  # noqa: E402
+from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, split_commit, words  # noqa: E402
 
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.matching.candidates import suggest  # noqa: E402
@@ -65,6 +66,7 @@ class ConfigResult:
     overall: Tally = field(default_factory=Tally)
     kinds: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     repos: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    subsets: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     seconds: list[float] = field(default_factory=list)
 
 
@@ -101,6 +103,35 @@ def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled]) -> tuple[int
     if found is not None and rank is None:
         found += TOP
     return rank, found, len(cands), dt
+
+
+_HOLE_NAME = re.compile(r"^[hc]\d+$")
+CODE = "code changes (not text-only)"
+REACH = "within reach of the patterns"
+
+
+def vocabulary(patterns: list[Pattern]) -> set[str]:
+    """Words a candidate can bring that the file lacks: the concrete identifiers and literals of
+    the patterns' after templates (holes excluded)."""
+    out: set[str] = set()
+    for p in patterns:
+        if not p.guard:
+            out |= {w for w in words(p.after) if not _HOLE_NAME.match(w)}
+    return out
+
+
+def within_reach(fix: HeldOutFix, before_words: set[str], vocab: set[str], ops: set[str]) -> bool:
+    """An upper bound on any candidate of these patterns: every word the human fix adds is in a
+    template, or is an integer one away from one in the file (the int_step operator). Candidates
+    only rearrange the file's own words and add template words, so a fix that needs new text (a
+    new message, name or number) cannot be predicted; one within reach may still be missed."""
+    def ok(w: str) -> bool:
+        if w in vocab:
+            return True
+        if "int_step" in ops and w.isdigit():
+            return any(str(int(w) + d) in before_words for d in (-1, 1))
+        return False
+    return all(ok(w) for w in fix.new_words)
 
 
 def _pct(a: int, n: int) -> str:
@@ -155,14 +186,16 @@ def main(argv: list[str] | None = None) -> int:
                           "commits_after_split": considered, "kept": len(fixes), "skipped": dict(skips.most_common())})
         print(f"{name}: split {split[:10]}, {len(mined)} mined patterns, {considered} later commits, "
               f"{len(fixes)} single-statement fixes", file=sys.stderr)
-        compiled_sets = {c: [compile_pattern(p) for p in mined + (library if use_lib else [])]
-                         for c, use_lib in configs.items()}
+        pattern_sets = {c: mined + (library if use_lib else []) for c, use_lib in configs.items()}
+        compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
+        vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}
         for fix in fixes:
             path = tmp / Path(fix.file).name
             path.write_text(fix.before_source, encoding="utf-8", newline="")
             t0 = time.perf_counter()
             cst.parse_module(fix.before_source)
             floor.append(time.perf_counter() - t0)
+            before_words = words(fix.before_source)
             row = {"repo": name, "commit": fix.commit, "file": fix.file, "line": fix.line, "kind": fix.kind,
                    "before": fix.before_stmt, "after": fix.after_stmt}
             for c, compiled in compiled_sets.items():
@@ -171,10 +204,15 @@ def main(argv: list[str] | None = None) -> int:
                 except UnreadableFile:
                     rank, found, n, dt = None, None, 0, 0.0
                 r = results[c]
-                for t in (r.overall, r.kinds[fix.kind], r.repos[name]):
+                reach = within_reach(fix, before_words, *vocabs[c])
+                tallies = [r.overall, r.kinds[fix.kind], r.repos[name]]
+                tallies += [r.subsets[CODE]] if not fix.text_only else []
+                tallies += [r.subsets[REACH]] if reach else []
+                for t in tallies:
                     t.add(rank, found, n)
                 r.seconds.append(dt)
-                row[c] = {"rank": rank, "found_at": found, "candidates": n}
+                row[c] = {"rank": rank, "found_at": found, "candidates": n, "within_reach": reach}
+            row["text_only"], row["new_words"] = fix.text_only, list(fix.new_words)
             if log:
                 log.write(json.dumps(row) + "\n")
         repo.close()
@@ -197,6 +235,7 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
                           "configs": {c: {"overall": _tally_json(r.overall),
                                           "kinds": {k: _tally_json(v) for k, v in sorted(r.kinds.items())},
                                           "repos": {k: _tally_json(v) for k, v in sorted(r.repos.items())},
+                                          "subsets": {k: _tally_json(v) for k, v in sorted(r.subsets.items())},
                                           "ms_per_prediction": {"median": _ms(r.seconds, 0.5),
                                                                 "p95": _ms(r.seconds, 0.95)}}
                                       for c, r in results.items()}}, indent=2))
@@ -211,10 +250,11 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
     head = f"{'fix kind':40} {'n':>4}" + "".join(f"  {c + ' top-1':>22} {'top-5':>12}" for c in names)
     print(head)
     kinds = Counter({k: v.n for k, v in results[names[0]].kinds.items()})
-    for k in [k for k in KIND_LABELS if kinds[k]] + ["overall"]:
-        line = f"{KIND_LABELS.get(k, k):40} "
+    for k in [k for k in KIND_LABELS if kinds[k]] + ["overall", CODE]:
+        line = f"{KIND_LABELS.get(k, k)[:40]:40} "
         for i, c in enumerate(names):
-            t = results[c].overall if k == "overall" else results[c].kinds[k]
+            r = results[c]
+            t = r.overall if k == "overall" else r.subsets[k] if k == CODE else r.kinds[k]
             if i == 0:
                 line += f"{t.n:>4}"
             line += f"  {f'{t.top1} ({_pct(t.top1, t.n)})':>22} {f'{t.top5} ({_pct(t.top5, t.n)})':>12}"
@@ -225,6 +265,12 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
         print(f"{c}: human fix among the first {COVERAGE_DEPTH} candidates {r.overall.anywhere}/{r.overall.n}, "
               f"no candidate at all {r.overall.no_candidate}/{r.overall.n}; per repository top-5: "
               + ", ".join(f"{k} {v.top5}/{v.n}" for k, v in sorted(r.repos.items())))
+    print()
+    for c in names:
+        t, n = results[c].subsets[REACH], results[c].overall.n
+        print(f"{c}: within reach (every word the human fix adds is in a pattern's template or an integer +/-1 of "
+              f"the file's): {t.n}/{n}; of those, top-1 {t.top1} ({_pct(t.top1, t.n)}), top-5 {t.top5} "
+              f"({_pct(t.top5, t.n)})")
     print()
     print(f"time per prediction (median / p95): floor, libcst parse of the file once: "
           f"{_ms(floor, 0.5):.1f} / {_ms(floor, 0.95):.1f} ms")

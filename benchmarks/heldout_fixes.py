@@ -37,7 +37,7 @@ from repairbot.mining.edits import Where, extract_edits
 from repairbot.mining.history import CommitInfo, skip_reason, walk
 from repairbot.mining.lines import statement_lines
 from repairbot.mining.miner import decode, read_blob
-from repairbot.pattern.kinds import fix_kind
+from repairbot.pattern.kinds import differences, fix_kind
 from repairbot.tree import Tree, from_cst
 from repairbot.types import Edit, EditKind
 
@@ -59,6 +59,8 @@ class HeldOutFix:
     before_stmt: str
     after_stmt: str
     kind: str
+    text_only: bool  # every difference is a string changed into another string (messages, data)
+    new_words: tuple[str, ...]  # identifiers and literals of the fix that the before file lacks
 
 
 def split_commit(repo: git.Repo, date: str | None, fraction: float | None) -> str:
@@ -153,7 +155,29 @@ def _single_statement_fix(repo: git.Repo, name: str, c: CommitInfo, cfg: MineCon
     if rng is None:
         return "no_line"
     return HeldOutFix(name, c.sha, ch.path, rng.start.line, before, after_key, code_tokens(after),
-                      edit.example_before, edit.example_after, fix_kind(edit.example_before, edit.example_after))
+                      edit.example_before, edit.example_after, fix_kind(edit.example_before, edit.example_after),
+                      _text_only(edit), tuple(sorted(words(edit.example_after) - words(before))))
+
+
+_WORD_TOKENS = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
+_STRINGS = {"SimpleString", "ConcatenatedString", "FormattedString"}
+
+
+def words(source: str) -> set[str]:
+    """The identifiers, numbers and string literals in `source` (keywords included)."""
+    out: set[str] = set()
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(source).readline):
+            if t.type in _WORD_TOKENS:
+                out.add(t.string)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return out
+
+
+def _text_only(edit: Edit) -> bool:
+    diffs = differences(edit.before, edit.after)
+    return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
 
 
 def _one_statement(edit: Edit) -> str | None:

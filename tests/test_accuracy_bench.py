@@ -61,3 +61,44 @@ def test_report_counts_add_up(repos, capsys):
         assert cfg["ms_per_prediction"]["median"] > 0
     # the fixture repeats its fix kinds, so history before the split predicts some later fixes
     assert doc["configs"]["mined + library"]["overall"]["top5"] > 0
+
+
+def test_within_reach_is_an_upper_bound_on_what_patterns_can_write():
+    from dataclasses import replace
+
+    from repairbot.types import EditKind, Pattern, Scores
+
+    fix = accuracy_bench.HeldOutFix("r", "c", "m.py", 1, "x = f(a, 3)\n", (), (), "x = f(a, 3)\n",
+                                    "x = f(a, 4) or None\n", "other", False, ("4", "None", "or"))
+    before = accuracy_bench.words(fix.before_source)
+    template = Pattern(id="p", kind=EditKind.EXPR, before="{h0}", after="{h0} or None", holes=("h0",),
+                       context=None, at_block_end=False, scores=Scores(2, 2, 2, 0.5), examples=(),
+                       commits=(), files=())
+    vocab = accuracy_bench.vocabulary([template])
+    assert vocab == {"or", "None"}  # holes are not words
+    assert accuracy_bench.within_reach(fix, before, vocab, {"int_step"})  # 4 is 3 + 1
+    assert not accuracy_bench.within_reach(fix, before, vocab, set())
+    assert not accuracy_bench.within_reach(replace(fix, new_words=("7",)), before, vocab, {"int_step"})
+    assert not accuracy_bench.within_reach(fix, before, set(), {"int_step"})
+
+
+def test_text_only_fixes_and_new_words_are_recorded(inventory_fixes):
+    import libcst as cst
+    from heldout_fixes import _text_only
+
+    from repairbot.mining.edits import Where, extract_edits
+    from repairbot.mining.lines import statement_lines
+
+    def edit(before: str, after: str):
+        mb = cst.parse_module(before)
+        (e,) = extract_edits(mb, cst.parse_module(after), Where("c", "m.py"), statement_lines(mb, before))
+        return e
+
+    assert _text_only(edit("log('no such user')\n", "log('no such user: %s' % name)\n")) is False
+    assert _text_only(edit("log('no such usr')\n", "log('no such user')\n")) is True
+    assert _text_only(edit("x = {'a': 'b', 'c': 1}\n", "x = {'a': 'B', 'c': 1}\n")) is True
+    assert _text_only(edit("x = {'a': 'b', 'c': 1}\n", "x = {'a': 'b', 'c': 2}\n")) is False
+    _, _, fixes, _, _ = inventory_fixes
+    for f in fixes:
+        assert set(f.new_words) <= accuracy_bench.words(f.after_stmt)
+        assert not set(f.new_words) & accuracy_bench.words(f.before_source)

@@ -34,6 +34,27 @@ def test_similar_name_proposes_close_names_used_in_the_file():
     assert _sources("def g(a, b):\n    return a.b(b=a)\n", "similar_name", {2}) == []
 
 
+def test_similar_name_ranks_by_spelling_then_locality_and_never_proposes_constants():
+    from repairbot.matching.candidates import generate
+    from repairbot.types import Location
+
+    code = ("def f(items, itemz, other):\n    flag = False\n    print(itemz, other)\n"
+            "    return len(iitems) if valse else 0\n")
+    out = _sources(code, "similar_name", {4})
+    assert all("valse" in o for o in out if "False" in o.splitlines()[3])  # never `False` for `valse`
+    assert len([o for o in out if "(iitems)" not in o]) <= 3  # at most three names per variable
+    # `items` (spelling 91) beats `itemz` (73), whatever the order the operator yields them in
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "m.py").write_text(code)
+        cands = generate(Path(d), [Location("m.py", 4, 1.0, ("flagged",))], [OPS["similar_name"]]).candidates
+    firsts = [c.new_source.splitlines()[3].strip() for c in cands]
+    assert firsts[0] == "return len(items) if valse else 0"
+    assert firsts.index("return len(items) if valse else 0") < firsts.index("return len(itemz) if valse else 0")
+    assert cands[0].prior > cands[-1].prior
+
+
 def _project(root, source: str, test: str):
     (root / "tests").mkdir(parents=True)
     (root / "tests/conftest.py").write_text(

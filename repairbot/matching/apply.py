@@ -20,6 +20,7 @@ class Applied:
     line: int
     end_line: int
     new_source: str
+    weight: float = 1.0  # an operator's own ranking among its rewrites (scales the pattern prior)
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,20 @@ def rewrites(target: Target, patterns: Sequence[Compiled],
         if op is None:
             yield Failed(c, 0, f"unknown operator {c.pattern.guard!r}")
             continue
-        for old, new in op(target, lines):
+        for old, new, weight in op(target, lines):
             first, last = target.span(old)
             try:
                 rw = replace_node(target.module, old.node, new, first, last)
             except InstantiationError as e:
                 yield Failed(c, first, str(e))
                 continue
-            yield _whole(target, c, first, last, rw.new_source)
+            yield _whole(target, c, first, last, rw.new_source, weight)
 
 
-def _whole(target: Target, c: Compiled, line: int, end_line: int, code: str) -> Applied | Failed:
+def _whole(target: Target, c: Compiled, line: int, end_line: int, code: str,
+           weight: float = 1.0) -> Applied | Failed:
     """Rewrites of a parsed region become whole files again."""
     new = target.whole(code)
     if new is None:
         return Failed(c, line, "rewrite reaches outside the parsed region")
-    return Applied(c, line, end_line, new)
+    return Applied(c, line, end_line, new, weight)

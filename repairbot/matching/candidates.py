@@ -92,7 +92,7 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
                 if r.new_source == source:
                     continue
                 p = r.compiled.pattern
-                prior = pattern_prior(p) * weights.get(p.id, 1.0) * loc.score * \
+                prior = pattern_prior(p) * r.weight * weights.get(p.id, 1.0) * loc.score * \
                     _distance_factor(loc.line, r.line, r.end_line)
                 same = rel_key + change_key(source, r.new_source)
                 kept = best.get(same)
