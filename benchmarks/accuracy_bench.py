@@ -211,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                 for t in tallies:
                     t.add(rank, found, n)
                 r.seconds.append(dt)
-                row[c] = {"rank": rank, "found_at": found, "candidates": n, "within_reach": reach}
+                row[c] = {"rank": rank, "found_at": found, "candidates": n, "within_reach": reach,
+                          "ms": round(1000 * dt, 1)}
             row["text_only"], row["new_words"] = fix.text_only, list(fix.new_words)
             if log:
                 log.write(json.dumps(row) + "\n")

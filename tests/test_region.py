@@ -102,3 +102,10 @@ def test_regions_are_small_and_keep_methods_in_a_stand_in_class() -> None:
     r = find_region(SOURCE, [deep], tree)
     assert r is not None and r.depth == 3 and r.text.splitlines()[3] == "            def deep(self, n):"
     assert find_region(SOURCE, [7], tree) is None  # a blank line: the whole file decides
+    # a statement of a class body, not in a method: only that statement, in a stand-in class
+    label = SOURCE.splitlines().index('    label = "box"') + 1
+    r = find_region(SOURCE, [label], tree)
+    assert r is not None and r.text == 'class _:\n    label = "box"\n' and not r.at_end
+    kind = SOURCE.splitlines().index('    kind = "square"') + 1
+    r = find_region(SOURCE, [kind], tree)
+    assert r is not None and r.text == 'class _:\n    kind = "square"\n' and r.at_end

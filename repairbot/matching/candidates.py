@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import re
 import textwrap
 import tokenize
 from collections.abc import Mapping, Sequence
@@ -29,13 +30,31 @@ class CandidateSet:
 
 
 def unified_diff(rel: str, old: str, new: str) -> str:
-    """A git-style diff (a/ and b/ prefixes) that `git apply` accepts."""
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 f"a/{rel}", f"b/{rel}", n=3)
+    """A git-style diff (a/ and b/ prefixes) that `git apply` accepts.
+
+    difflib compares only the window that changed (plus context): a rewrite changes a few lines,
+    and diffing a 4,000-line file whole for every candidate cost more than matching.
+    """
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    lo = max(0, head - _CONTEXT)
+    lines = difflib.unified_diff(a[lo:len(a) - max(0, tail - _CONTEXT)], b[lo:len(b) - max(0, tail - _CONTEXT)],
+                                 f"a/{rel}", f"b/{rel}", n=_CONTEXT)
     out = []
     for ln in lines:
+        if lo and ln.startswith("@@"):
+            ln = _HUNK.sub(lambda m: f"@@ -{int(m[1]) + lo}{m[2] or ''} +{int(m[3]) + lo}{m[4] or ''} @@", ln)
         out.append(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n")
     return f"diff --git a/{rel} b/{rel}\n" + "".join(out) if out else ""
+
+
+_CONTEXT = 3
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
 
 
 def change_key(old: str, new: str) -> tuple[str, ...]:

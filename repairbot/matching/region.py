@@ -4,9 +4,10 @@ libcst parses about 1 MB/s and its position metadata costs as much again, so a 4
 module takes a second before any pattern is tried. Matching at a few lines needs only the
 statements around them: the standard-library `ast` (fast, in C) finds the top-level statements
 holding the lines, and only those are parsed with libcst. When all lines sit in one def or
-class nested deeper (a method, a function under `if`), only that statement is parsed, inside
-stand-in `class _:` headers at the indentations around it: its statements keep their context
-(block contexts stop at the def or class header, whatever encloses it).
+class nested deeper (a method, a function under `if`), or in one statement of a class body,
+only that statement is parsed, inside stand-in `class _:` headers at the indentations around
+it: its statements keep their context (block contexts stop at the def or class header,
+whatever encloses it, and a class header says only "inside a class").
 
 Contexts are the same as in the whole file: block contexts stop at the enclosing def or class
 header, and expression contexts at the enclosing statement. The file's names (for the
@@ -89,7 +90,10 @@ def find_region(source: str, lines: Iterable[int], tree: ast.Module) -> Region |
                 continue
             path.append(parent)
             node = child
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # A statement directly in a class body narrows too (a class says only "inside a class"
+            # to contexts, so a stand-in header is as good as the real one): a class can be long.
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or \
+                    isinstance(parent, ast.ClassDef):
                 indents = [_indent(src_lines[_span(a)[0] - 1]) for a in path]
                 inner = _indent(src_lines[_span(child)[0] - 1])
                 levels = [i for k, i in enumerate(indents) if k == 0 or i != indents[k - 1]] + [inner]

@@ -1,0 +1,45 @@
+"""Candidate diffs: difflib runs on the changed window only; `git apply` must still accept them."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repairbot.matching.candidates import unified_diff
+
+LINES = st.lists(st.sampled_from(["\n", "x = 1\n", "    pass\n", "def f():\n", "# c\n", "return y\n"]),
+                 min_size=0, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(LINES, st.integers(0, 60), st.integers(0, 4), LINES.map(lambda xs: xs[:3]), st.booleans())
+def test_windowed_diff_applies_with_git_and_gives_the_new_file(lines, at, cut, insert, strip_end):
+    old = "".join(lines)
+    at = min(at, len(lines))
+    new_lines = lines[:at] + insert + lines[at + cut:]
+    new = "".join(new_lines)
+    if strip_end:
+        new = new.rstrip("\n")
+    diff = unified_diff("m.py", old, new)
+    assert (diff == "") == (old == new)
+    if not diff:
+        return
+    header = [ln for ln in diff.splitlines() if ln.startswith("@@")]
+    assert header and all(ln.endswith("@@") for ln in header)
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "m.py").write_text(old)
+        r = subprocess.run(["git", "apply", "-"], input=diff.encode(), cwd=d,
+                           capture_output=True)
+        assert r.returncode == 0, (r.stderr, diff)
+        assert Path(d, "m.py").read_text() == new
+
+
+def test_hunk_line_numbers_are_file_line_numbers():
+    old = "".join(f"line{i}\n" for i in range(1, 101))
+    new = old.replace("line50\n", "LINE50\n")
+    diff = unified_diff("m.py", old, new)
+    assert "@@ -47,7 +47,7 @@" in diff and "-line50\n+LINE50\n" in diff
