@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from conftest import fixture_build, tree_snapshot
 
 from repairbot.cli import main
+from repairbot.scratch import scratch_dir
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "repairbot/deliver/fix_schema.json").read_text())
 
@@ -194,6 +196,11 @@ def test_killed_mid_run_leaves_the_tree_byte_identical(tmp_path):
     # The default journal is the only thing written: repairbot's own folder, which git ignores.
     assert tree_snapshot(project, state=False) == before
     assert (project / ".repairbot/.gitignore").read_text().splitlines()[-1] == "*"
+    # Its scratch folders (named after its pid) could not be removed; the next run sweeps them.
+    left = [p for p in Path(tempfile.gettempdir()).glob(f"repairbot-*-{proc.pid}-*")]
+    assert left, "the killed run had copied the project into scratch folders"
+    with scratch_dir("repairbot-ws-"), scratch_dir("repairbot-run-"):
+        assert not any(p.exists() for p in left)
 
 
 def test_default_journal_is_git_ignored_and_no_audit_writes_nothing(copy_repo, mined_files, capsys):

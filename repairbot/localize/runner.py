@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from repairbot.localize.traceback import parse_faulthandler
+from repairbot.scratch import scratch_dir
 from repairbot.types import Frame, TestResult, TestRun
 
 FAILING_OUTCOMES = frozenset({"failed", "error", "timeout"})
@@ -86,7 +86,7 @@ def run_pytest(
     exit_code = 0
     timed_out = False
     patched = False  # some pytest process was killed or died: its exit code says little
-    with tempfile.TemporaryDirectory(prefix="repairbot-run-") as tmp:
+    with scratch_dir("repairbot-run-") as tmp:
         for attempt in itertools.count(1):
             known = len(results)
             attempt_out = _run_once(

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from repairbot.scratch import scratch_dir
+
 IGNORE = shutil.ignore_patterns(".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "*.pyc",
                                 ".repairbot", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache",
                                 "node_modules", "*.egg-info")
@@ -54,7 +56,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 @contextmanager
 def workspaces(root: Path, n: int) -> Iterator[list[Workspace]]:
-    with tempfile.TemporaryDirectory(prefix="repairbot-ws-") as tmp:
+    with scratch_dir("repairbot-ws-") as tmp:
         out = []
         for i in range(n):
             base = Path(tmp) / str(i)
