@@ -17,7 +17,9 @@ measured on the same files: parsing the file once with libcst.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
 import re
 import sys
 import tempfile
@@ -30,6 +32,7 @@ import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import heldout_fixes  # noqa: E402
 from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, split_commit, words  # noqa: E402
 
 from repairbot.config import MineConfig  # noqa: E402
@@ -79,6 +82,22 @@ def _mined(path: str, split: str, jobs: int, cache: Path | None) -> list[Pattern
     if hit is not None:
         store.save(hit, res.patterns, {"repo": path, "split": split})
     return list(res.patterns)
+
+
+def _later_fixes(repo, mirror: str, name: str, split: str, cfg: MineConfig,
+                 cache: Path | None) -> tuple[list[HeldOutFix], Counter[str], int]:
+    """`later_fixes`, kept in the cache beside the mined patterns (replaying history is slow);
+    the key includes the selection code, so a changed rule never reads stale fixes."""
+    code = hashlib.sha256(Path(heldout_fixes.__file__).read_bytes()).hexdigest()[:12]
+    key = Path(mirror).resolve().as_posix().replace("/", "_")
+    hit = cache / f"{key}-{split[:12]}-fixes-{code}.pickle" if cache else None
+    if hit is not None and hit.is_file():
+        return pickle.loads(hit.read_bytes())
+    got = later_fixes(repo, name, split, cfg)
+    if hit is not None:
+        hit.parent.mkdir(parents=True, exist_ok=True)
+        hit.write_bytes(pickle.dumps(got))
+    return got
 
 
 def _rank_of(fix: HeldOutFix, sources: list[str]) -> int | None:
@@ -178,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         mined = _mined(mirror, split, args.jobs, args.cache)
         mine_s = time.perf_counter() - t0
-        fixes, skips, considered = later_fixes(repo, name, split, cfg)
+        fixes, skips, considered = _later_fixes(repo, mirror, name, split, cfg, args.cache)
         if args.max_fixes:
             fixes = fixes[: args.max_fixes]
         repos_out.append({"repo": name, "split": split, "split_date": repo.commit(split).committed_datetime.date()

@@ -38,7 +38,7 @@ from repairbot.mining.history import RepoError  # noqa: E402
 from repairbot.mining.many import RepoSpec, check_specs, collect_all, merge  # noqa: E402
 from repairbot.mining.miner import Collected  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
-from repairbot.tree import parse_template  # noqa: E402
+from repairbot.tree import Tree, parse_template  # noqa: E402
 from repairbot.types import EditKind, Pattern  # noqa: E402
 
 
@@ -138,15 +138,28 @@ def concrete(p: Pattern) -> int:
 
 def not_a_code_fix(p: Pattern) -> bool:
     """Edits history calls fixes that no repair should propose: a string changed into another
-    string (version bumps, messages, docs) and rearranged imports."""
+    string (version bumps, messages, docs) and rearranged imports (the same modules, other
+    names). An import from another module stays: `from collections import Mapping` ->
+    `from collections.abc import Mapping` is a fix ten of the 26 projects made."""
     from repairbot.pattern.kinds import differences
 
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     before, after = parse_template(p.before, kind), parse_template(p.after, kind)
     if any(t.kind in _IMPORTS for side in (before, after) for t in side.walk()):
-        return True
+        return _imported_modules(before) == _imported_modules(after)
     diffs = differences(before, after)
     return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
+
+
+def _imported_modules(t: Tree) -> list[tuple]:
+    """The modules a template's imports name (`from M import ...`, `import M`), in order."""
+    out = []
+    for n in t.walk():
+        if n.kind == "ImportFrom":
+            out += [c.key for f, c in zip(n.fields, n.children) if f == "module"]
+        elif n.kind == "Import":  # each ImportAlias: its name, not its `as` name
+            out += [c.children[0].key for c in n.children if c.children]
+    return sorted(out)
 
 
 def dedupe(patterns: list[Pattern]) -> list[Pattern]:

@@ -307,6 +307,31 @@ def test_queue_lease_expiry_on_the_last_attempt_fails_the_job(tmp_path: Path) ->
     assert q.counts() == {"failed": 1}
 
 
+def test_prune_forgets_old_finished_jobs_and_deliveries_but_never_pending_work(tmp_path: Path) -> None:
+    q = JobQueue(tmp_path / "q.db", max_attempts=1)
+    for d in ("done-old", "failed-old", "claimed-old", "done-new", "queued-old"):
+        assert q.receive(d, "workflow_run", ("feedback", {}), "queued")
+    assert q.receive("ignored-old", "ping", None, "ignored")
+    day = 86400.0
+    for d in ("done-old", "failed-old", "claimed-old", "done-new"):
+        job, _ = q.claim()
+        assert job is not None and job.delivery == d
+    ids = {j["delivery"]: j["id"] for j in q.jobs()}
+    q.done(ids["done-old"])
+    q.fail(ids["failed-old"], "boom")
+    q.done(ids["done-new"])
+    # age everything but done-new by 40 days
+    q.db.execute("UPDATE jobs SET updated = updated - ? WHERE delivery != 'done-new'", (40 * day,))
+    q.db.execute("UPDATE deliveries SET received = received - ? WHERE id != 'done-new'", (40 * day,))
+    assert q.prune(30 * day) == (2, 3)  # two finished jobs; their deliveries and the ignored ping
+    left = {j["delivery"]: j["state"] for j in q.jobs()}
+    assert left == {"claimed-old": "claimed", "done-new": "done", "queued-old": "queued"}
+    assert set(q.deliveries()) == {"queued-old", "claimed-old", "done-new"}
+    assert q.prune(30 * day) == (0, 0)
+    # a redelivery of a pruned event is new again; of a kept one, still recognised
+    assert not q.receive("done-new", "workflow_run", None, "queued")
+
+
 # ------------------------------------------------------------------ isolation
 
 

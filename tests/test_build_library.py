@@ -86,3 +86,19 @@ def test_shipped_library_matches_its_sources() -> None:
             assert all(re.fullmatch(r"[0-9a-f]{40}", c) for c in p.commits)
             assert all(ex.repo in names and ex.commit in p.commits for ex in p.examples)
     assert 50 <= total <= 2000
+
+
+@pytest.mark.parametrize(("before", "after", "dropped"), [
+    ("from collections import Mapping\n", "from collections.abc import Mapping\n", False),  # moved module
+    ("import mock\n", "from unittest import mock\n", False),
+    ("from a import x, y\n", "from a import y, x\n", True),  # rearranged
+    ("from a import x\n", "from a import x, z\n", True),  # another name from the same module
+    ("import os as o\n", "import os\n", True),
+    ("x = 'a message'\n", "x = 'a better message'\n", True),  # text, not code
+    ("x = f(a)\n", "x = f(a, b)\n", False),
+])
+def test_not_a_code_fix_drops_text_and_rearranged_imports_only(before, after, dropped):
+    from repairbot.types import EditKind, Pattern, Scores
+
+    p = Pattern("p", EditKind.STMTS, before, after, (), None, False, Scores(2, 2, 2, 1.0), ())
+    assert build_library.not_a_code_fix(p) is dropped

@@ -48,6 +48,7 @@ class AppConfig:
     cpu_seconds: int = 1800  # RLIMIT_CPU, likewise
     repair_jobs: int = 2  # --jobs of the repair
     labels: tuple[str, ...] = ("repairbot", "automated-fix")
+    retention_days: float = 30.0  # finished jobs and seen deliveries are forgotten after this
     python: str = sys.executable
 
     @property
@@ -138,6 +139,8 @@ def _check(cfg: AppConfig) -> None:
         raise ConfigError("thresholds must satisfy 1 >= auto >= approval >= notify >= 0")
     if cfg.lease_seconds <= cfg.repair_timeout:
         raise ConfigError("lease_seconds must exceed repair_timeout (or a running repair would be taken twice)")
+    if cfg.retention_days < 1:
+        raise ConfigError("retention_days must be at least 1 (a redelivered event must still be recognised)")
     if "{repo}" not in cfg.clone_url:
         raise ConfigError("clone_url must contain {repo}")
     for name in ("max_open_prs", "max_prs_per_hour", "max_body_bytes", "workers", "job_attempts", "memory_mb",

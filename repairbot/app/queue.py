@@ -6,6 +6,9 @@ recognised even across restarts and never queues a second job. A worker claims a
 lease; a worker that dies leaves the claim to expire and the job is taken again. Every claim
 counts an attempt; a job that fails (or whose lease runs out) after `attempts` tries is failed
 for good. Several worker threads or processes on one machine can share the file (WAL).
+
+Nothing grows without bound: `prune` forgets finished jobs and their deliveries after the
+retention period (GitHub redelivers at most a few days back), never a queued or claimed one.
 """
 
 from __future__ import annotations
@@ -163,6 +166,24 @@ class JobQueue:
         with self._lock:
             cur = self.db.execute("SELECT id, delivery, kind, state, attempts, error FROM jobs ORDER BY id")
             return [dict(zip(("id", "delivery", "kind", "state", "attempts", "error"), r)) for r in cur]
+
+    def prune(self, older_than: float, now: float | None = None) -> tuple[int, int]:
+        """Delete done and failed jobs last updated more than `older_than` seconds ago, and
+        deliveries received before then that have no job left. Returns (jobs, deliveries)."""
+        cutoff = (time.time() if now is None else now) - older_than
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                jobs = self.db.execute("DELETE FROM jobs WHERE state IN ('done', 'failed') AND updated < ?",
+                                       (cutoff,)).rowcount
+                deliveries = self.db.execute(
+                    "DELETE FROM deliveries WHERE received < ? AND id NOT IN (SELECT delivery FROM jobs)",
+                    (cutoff,)).rowcount
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        return jobs, deliveries
 
     def deliveries(self) -> dict[str, str]:
         with self._lock:

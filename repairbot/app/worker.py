@@ -55,8 +55,15 @@ class Worker:
         return True
 
     def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float = 1.0) -> None:
+        next_prune = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_prune:  # at start, then hourly
+                    next_prune = time.monotonic() + 3600
+                    jobs, deliveries = self.queue.prune(self.cfg.retention_days * 86400)
+                    if jobs or deliveries:
+                        log.info("pruned %d finished jobs and %d deliveries older than %g days", jobs, deliveries,
+                                 self.cfg.retention_days)
                 busy = self.run_once()
             except Exception:  # the queue itself failed (disk?): log and keep serving
                 log.exception("worker: queue error")
