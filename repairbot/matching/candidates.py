@@ -29,6 +29,17 @@ class CandidateSet:
     skips: tuple[Skip, ...]
 
 
+def _same_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+    """How many lines two versions share at the start, and then at the end."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
 def unified_diff(rel: str, old: str, new: str) -> str:
     """A git-style diff (a/ and b/ prefixes) that `git apply` accepts.
 
@@ -36,12 +47,7 @@ def unified_diff(rel: str, old: str, new: str) -> str:
     and diffing a 4,000-line file whole for every candidate cost more than matching.
     """
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = _same_ends(a, b)
     lo = max(0, head - _CONTEXT)
     lines = difflib.unified_diff(a[lo:len(a) - max(0, tail - _CONTEXT)], b[lo:len(b) - max(0, tail - _CONTEXT)],
                                  f"a/{rel}", f"b/{rel}", n=_CONTEXT)
@@ -64,12 +70,7 @@ def change_key(old: str, new: str) -> tuple[str, ...]:
     not); such candidates are one suggestion. Falls back to the raw lines if they do not tokenize.
     """
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = _same_ends(a, b)
     window = "".join(b[head:len(b) - tail])
     try:
         toks = tokenize.generate_tokens(io.StringIO(textwrap.dedent(window)).readline)
