@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import git
 import libcst as cst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,7 +39,7 @@ from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, spli
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.matching.candidates import suggest  # noqa: E402
 from repairbot.matching.match import Compiled, UnreadableFile, compile_pattern  # noqa: E402
-from repairbot.mining.history import open_repo  # noqa: E402
+from repairbot.mining.history import RepoError, git_failure, open_repo  # noqa: E402
 from repairbot.mining.miner import mine  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
 from repairbot.pattern.kinds import KIND_LABELS  # noqa: E402
@@ -189,57 +190,83 @@ def main(argv: list[str] | None = None) -> int:
     repos_out = []
     log = args.misses.open("w") if args.misses else None
     cfg = MineConfig()
-    tmp = Path(tempfile.mkdtemp(prefix="rb-acc-"))
-    for mirror in args.mirrors:
-        repo = open_repo(mirror)
+    unreadable: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="rb-acc-") as tmp:
+        for mirror in args.mirrors:
+            try:
+                name, mined, fixes, repo_row = _prepare(mirror, args, cfg)
+            except RepoError as e:  # a broken clone: say so and go on with the others
+                print(f"accuracy_bench: skipped: {e}", file=sys.stderr)
+                unreadable.append(str(e))
+                continue
+            repos_out.append(repo_row)
+            pattern_sets = {c: mined + (library if use_lib else []) for c, use_lib in configs.items()}
+            compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
+            vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}
+            for fix in fixes:
+                row = _evaluate(fix, name, Path(tmp), compiled_sets, vocabs, results, floor)
+                if log:
+                    log.write(json.dumps(row) + "\n")
+    if log:
+        log.close()
+    _report(args, repos_out, results, floor, unreadable)
+    return 0
+
+
+def _prepare(mirror: str, args: argparse.Namespace, cfg: MineConfig) -> tuple[str, list[Pattern],
+                                                                             list[HeldOutFix], dict]:
+    """Mine up to the split and collect the later fixes. Raises RepoError for a broken clone."""
+    repo = open_repo(mirror)
+    try:
         name = Path(mirror).resolve().parent.name if Path(mirror).name == "repo" else Path(mirror).name
         split = split_commit(repo, args.split_date, None if args.split_date else args.split_fraction)
         t0 = time.perf_counter()
         mined = _mined(mirror, split, args.jobs, args.cache)
         mine_s = time.perf_counter() - t0
-        fixes, skips, considered = _later_fixes(repo, mirror, name, split, cfg, args.cache)
+        try:
+            fixes, skips, considered = _later_fixes(repo, mirror, name, split, cfg, args.cache)
+        except git.GitCommandError as e:
+            raise RepoError(f"{mirror}: git cannot read its history: {git_failure(e)}") from None
         if args.max_fixes:
             fixes = fixes[: args.max_fixes]
-        repos_out.append({"repo": name, "split": split, "split_date": repo.commit(split).committed_datetime.date()
-                          .isoformat(), "mined_patterns": len(mined), "mine_seconds": round(mine_s, 1),
-                          "commits_after_split": considered, "kept": len(fixes), "skipped": dict(skips.most_common())})
-        print(f"{name}: split {split[:10]}, {len(mined)} mined patterns, {considered} later commits, "
-              f"{len(fixes)} single-statement fixes", file=sys.stderr)
-        pattern_sets = {c: mined + (library if use_lib else []) for c, use_lib in configs.items()}
-        compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
-        vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}
-        for fix in fixes:
-            path = tmp / Path(fix.file).name
-            path.write_text(fix.before_source, encoding="utf-8", newline="")
-            t0 = time.perf_counter()
-            cst.parse_module(fix.before_source)
-            floor.append(time.perf_counter() - t0)
-            before_words = words(fix.before_source)
-            row = {"repo": name, "commit": fix.commit, "file": fix.file, "line": fix.line, "kind": fix.kind,
-                   "before": fix.before_stmt, "after": fix.after_stmt}
-            for c, compiled in compiled_sets.items():
-                try:
-                    rank, found, n, dt = _predict(fix, path, compiled)
-                except UnreadableFile:
-                    rank, found, n, dt = None, None, 0, 0.0
-                r = results[c]
-                reach = within_reach(fix, before_words, *vocabs[c])
-                tallies = [r.overall, r.kinds[fix.kind], r.repos[name]]
-                tallies += [r.subsets[CODE]] if not fix.text_only else []
-                tallies += [r.subsets[REACH]] if reach else []
-                for t in tallies:
-                    t.add(rank, found, n)
-                r.seconds.append(dt)
-                row[c] = {"rank": rank, "found_at": found, "candidates": n, "within_reach": reach,
-                          "ms": round(1000 * dt, 1)}
-            row["text_only"], row["new_words"] = fix.text_only, list(fix.new_words)
-            if log:
-                log.write(json.dumps(row) + "\n")
+        row = {"repo": name, "split": split, "split_date": repo.commit(split).committed_datetime.date().isoformat(),
+               "mined_patterns": len(mined), "mine_seconds": round(mine_s, 1), "commits_after_split": considered,
+               "kept": len(fixes), "skipped": dict(skips.most_common())}
+    finally:
         repo.close()
-    if log:
-        log.close()
-    _report(args, repos_out, results, floor)
-    return 0
+    print(f"{name}: split {split[:10]}, {len(mined)} mined patterns, {considered} later commits, "
+          f"{len(fixes)} single-statement fixes", file=sys.stderr)
+    return name, mined, fixes, row
+
+
+def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, list[Compiled]],
+              vocabs: dict[str, tuple[set[str], set[str]]], results: dict[str, ConfigResult],
+              floor: list[float]) -> dict:
+    """Predict at one held-out fix with every configuration; tallies it and returns its log row."""
+    path = tmp / Path(fix.file).name
+    path.write_text(fix.before_source, encoding="utf-8", newline="")
+    t0 = time.perf_counter()
+    cst.parse_module(fix.before_source)
+    floor.append(time.perf_counter() - t0)
+    before_words = words(fix.before_source)
+    row: dict = {"repo": name, "commit": fix.commit, "file": fix.file, "line": fix.line, "kind": fix.kind,
+                 "before": fix.before_stmt, "after": fix.after_stmt}
+    for c, compiled in compiled_sets.items():
+        try:
+            rank, found, n, dt = _predict(fix, path, compiled)
+        except UnreadableFile:
+            rank, found, n, dt = None, None, 0, 0.0
+        r = results[c]
+        reach = within_reach(fix, before_words, *vocabs[c])
+        tallies = [r.overall, r.kinds[fix.kind], r.repos[name]]
+        tallies += [r.subsets[CODE]] if not fix.text_only else []
+        tallies += [r.subsets[REACH]] if reach else []
+        for t in tallies:
+            t.add(rank, found, n)
+        r.seconds.append(dt)
+        row[c] = {"rank": rank, "found_at": found, "candidates": n, "within_reach": reach, "ms": round(1000 * dt, 1)}
+    row["text_only"], row["new_words"] = fix.text_only, list(fix.new_words)
+    return row
 
 
 def _tally_json(t: Tally) -> dict[str, object]:
@@ -249,9 +276,9 @@ def _tally_json(t: Tally) -> dict[str, object]:
 
 
 def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, ConfigResult],
-            floor: list[float]) -> None:
+            floor: list[float], unreadable: list[str]) -> None:
     if args.format == "json":
-        print(json.dumps({"repos": repos_out, "floor_ms": {"median": _ms(floor, 0.5), "p95": _ms(floor, 0.95)},
+        print(json.dumps({"repos": repos_out, "unreadable_repos": unreadable, "floor_ms": {"median": _ms(floor, 0.5), "p95": _ms(floor, 0.95)},
                           "configs": {c: {"overall": _tally_json(r.overall),
                                           "kinds": {k: _tally_json(v) for k, v in sorted(r.kinds.items())},
                                           "repos": {k: _tally_json(v) for k, v in sorted(r.repos.items())},
@@ -265,6 +292,8 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
         why = ", ".join(f"{k} {v}" for k, v in list(r["skipped"].items())[:6])
         print(f"{r['repo'][:17]:17} {r['split_date']}  {r['mined_patterns']:5}  {r['commits_after_split']:5}"
               f"  {r['kept']:4}  {why}")
+    for e in unreadable:
+        print(f"skipped (unreadable): {e}")
     names = list(results)
     print()
     head = f"{'fix kind':40} {'n':>4}" + "".join(f"  {c + ' top-1':>22} {'top-5':>12}" for c in names)

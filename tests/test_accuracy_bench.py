@@ -102,3 +102,29 @@ def test_text_only_fixes_and_new_words_are_recorded(inventory_fixes):
     for f in fixes:
         assert set(f.new_words) <= accuracy_bench.words(f.after_stmt)
         assert not set(f.new_words) & accuracy_bench.words(f.before_source)
+
+
+def test_a_broken_clone_is_skipped_with_one_line_and_the_others_still_count(repos, tmp_path, capsys):
+    import subprocess
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(broken), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    for i in range(4):  # a history whose first blob goes missing, as in a partial clone
+        (broken / "a.py").write_text(f"def f(a, b):\n    return a < b + {i}\n")
+        git("add", "a.py")
+        git("commit", "-qm", f"fix bug {i}")
+    blob = git("rev-parse", "HEAD~3:a.py")
+    (broken / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    assert accuracy_bench.main([str(broken), str(repos["inventory"]), "--split-fraction", "0.5",
+                                "--format", "json"]) == 0
+    out = capsys.readouterr()
+    doc = json.loads(out.out)
+    assert [r["repo"] for r in doc["repos"]] == ["inventory"]
+    assert len(doc["unreadable_repos"]) == 1 and "git cannot read its history" in doc["unreadable_repos"][0]
+    assert "skipped" in out.err

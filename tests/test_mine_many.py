@@ -222,3 +222,8 @@ def test_history_git_cannot_read_is_one_line(tmp_path: Path, capsys: pytest.Capt
     assert main(["mine", str(repo)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "partial: git cannot read its history: fatal:" in err and blob in err
+    # the library function (the accuracy benchmark and the app call it) raises the same input error
+    from repairbot.mining.history import RepoError
+    from repairbot.mining.miner import mine
+    with pytest.raises(RepoError, match="git cannot read its history: fatal:"):
+        mine(str(repo))

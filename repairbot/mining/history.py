@@ -91,6 +91,12 @@ def resolve_range(repo: git.Repo, rev_range: str | None) -> tuple[list[str], str
     return [spec], end
 
 
+def git_failure(e: git.GitCommandError) -> str:
+    """git's own one-line reason (its `fatal:` line), for an input error message."""
+    text = str(e.stderr or "")
+    return text[text.index("fatal:"):].splitlines()[0].strip("' ") if "fatal:" in text else f"exit {e.status}"
+
+
 def walk(repo: git.Repo, rev_range: str | None) -> Iterator[CommitInfo]:
     args, _ = resolve_range(repo, rev_range)
     out = repo.git.log(*args, "--raw", "--numstat", "--no-renames", "--no-abbrev", "--reverse",

@@ -26,7 +26,7 @@ import git
 
 from repairbot.config import MineConfig
 from repairbot.mining.engine import Engine
-from repairbot.mining.history import RepoError, open_repo, resolve_range
+from repairbot.mining.history import RepoError, git_failure, open_repo, resolve_range
 from repairbot.mining.miner import (
     Collected,
     apply_rejection,
@@ -136,10 +136,10 @@ class CollectTask:
 def collect_task(t: CollectTask, jobs: int = 1) -> Collected:
     try:
         got = collect(t.spec.path, t.spec.rev_range, jobs=jobs, cfg=t.spec.cfg, whole_files=t.whole_files)
-    except git.GitCommandError as e:  # e.g. a partial clone whose blobs are missing: `git log --numstat` fails
-        text = str(e.stderr or "")
-        why = text[text.index("fatal:"):].splitlines()[0].strip("' ") if "fatal:" in text else f"exit {e.status}"
-        raise RepoError(f"{t.spec.name}: git cannot read its history: {why}") from None
+    except RepoError as e:  # named as the user named the repository
+        raise RepoError(str(e).replace(t.spec.path, t.spec.name, 1)) from None
+    except git.GitCommandError as e:
+        raise RepoError(f"{t.spec.name}: git failed: {git_failure(e)}") from None
     if t.tag:
         got = replace(got, edits=tuple(replace(e, repo=t.spec.name) for e in got.edits))
     return got

@@ -28,6 +28,8 @@ from repairbot.mining.edits import RegionTooSmall, Where, extract_edits
 from repairbot.mining.history import (
     CommitInfo,
     FileChange,
+    RepoError,
+    git_failure,
     is_shallow,
     open_repo,
     repo_at,
@@ -213,14 +215,18 @@ def collect(path: str, rev_range: str | None = None, *, jobs: int = 1, cfg: Mine
     skips: list[Skip] = []
     selected: list[CommitInfo] = []
     seen = 0
-    for c in walk(repo, rev_range):
-        seen += 1
-        why = skip_reason(c, cfg, fix_re)
-        if why:
-            skips.append(Skip(why, c.sha[:10], c.subject[:80]))
-        else:
-            selected.append(c)
-    repo.close()
+    try:
+        for c in walk(repo, rev_range):
+            seen += 1
+            why = skip_reason(c, cfg, fix_re)
+            if why:
+                skips.append(Skip(why, c.sha[:10], c.subject[:80]))
+            else:
+                selected.append(c)
+    except git.GitCommandError as e:  # e.g. a partial clone whose blobs are missing: `git log --numstat` fails
+        raise RepoError(f"{path}: git cannot read its history: {git_failure(e)}") from None
+    finally:
+        repo.close()
     results = _run_commits(path, selected, cfg, whole_files, jobs, progress)
     edits = tuple(e for r in results for e in r.edits)
     skips.extend(s for r in results for s in r.skips)
