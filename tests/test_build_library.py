@@ -20,7 +20,7 @@ import build_library  # noqa: E402
 NAMES = ("geometry", "inventory", "textkit")
 HELD_OUT = {"tornadoweb/tornado", "benoitc/gunicorn", "PyCQA/pyflakes", "bottlepy/bottle", "httpie/cli",
             "arrow-py/arrow", "more-itertools/more-itertools", "python-humanize/humanize", "jazzband/tablib",
-            "sqlfluff/sqlfluff"}
+            "sqlfluff/sqlfluff", "pypa/pip"}
 
 
 def head(repo: Path) -> str:
