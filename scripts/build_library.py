@@ -138,15 +138,16 @@ def concrete(p: Pattern) -> int:
 
 def not_a_code_fix(p: Pattern) -> bool:
     """Edits history calls fixes that no repair should propose: a string changed into another
-    string (version bumps, messages, docs) and rearranged imports (the same modules, other
-    names). An import from another module stays: `from collections import Mapping` ->
-    `from collections.abc import Mapping` is a fix ten of the 26 projects made."""
+    string (version bumps, messages, docs) and import edits that import from no new module
+    (rearranged names, removed fallbacks). An import from a module the before side did not use
+    stays: `from collections import Mapping` -> `from collections.abc import Mapping` is a fix
+    ten of the 26 projects made."""
     from repairbot.pattern.kinds import differences
 
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     before, after = parse_template(p.before, kind), parse_template(p.after, kind)
     if any(t.kind in _IMPORTS for side in (before, after) for t in side.walk()):
-        return _imported_modules(before) == _imported_modules(after)
+        return not set(_imported_modules(after)) - set(_imported_modules(before))
     diffs = differences(before, after)
     return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
 

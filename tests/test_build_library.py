@@ -94,6 +94,9 @@ def test_shipped_library_matches_its_sources() -> None:
     ("from a import x, y\n", "from a import y, x\n", True),  # rearranged
     ("from a import x\n", "from a import x, z\n", True),  # another name from the same module
     ("import os as o\n", "import os\n", True),
+    ("try:\n    import a\nexcept ImportError:\n    a = None\nx = 1\n", "x = 1\n", True),  # fallback removed
+    ("try:\n    from a import b\nexcept ImportError:\n    from c import b\n", "from a import b\n", True),
+    ("import tomli\n", "if sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli\n", False),
     ("x = 'a message'\n", "x = 'a better message'\n", True),  # text, not code
     ("x = f(a)\n", "x = f(a, b)\n", False),
 ])
