@@ -55,6 +55,18 @@ def test_similar_name_ranks_by_spelling_then_locality_and_never_proposes_constan
     assert cands[0].prior > cands[-1].prior
 
 
+def test_similar_attribute_prefers_names_used_on_the_same_receiver():
+    code = ("def f(log, other):\n    other.warm = 1\n    log.debug('y')\n    log.warn('x')\n"
+            "    return other.warm\n")
+    target = Target.parse(code)
+    from repairbot.matching.operators import similar_attribute
+    got = [(round(w, 3), old.value, new.value) for old, new, w in similar_attribute(target, {4})]
+    assert [n for _, o, n in got if o == "warn"][:2] == ["debug", "warm"]  # same receiver first
+    assert all(o != n for _, o, n in got) and all(o == "warn" for _, o, _ in got)  # only line 4
+    out = _sources(code, "similar_attribute", {4})
+    assert code.replace("log.warn('x')", "log.debug('x')") in out
+
+
 def _project(root, source: str, test: str):
     (root / "tests").mkdir(parents=True)
     (root / "tests/conftest.py").write_text(

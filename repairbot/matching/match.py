@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from repairbot.context import block_context, block_owner, expr_context
-from repairbot.matching.region import Region, file_names, find_region
+from repairbot.matching.region import Region, attribute_uses, file_names, find_region
 from repairbot.tree import BLOCK, HOLE, SLOT, Tree, from_cst, from_sexpr, parse_template
 from repairbot.types import EditKind, Pattern
 
@@ -65,6 +65,15 @@ class Target:
     lines: dict[int, tuple[int, int]] = field(default_factory=dict)  # id(node) -> (first, last) line
     region: Region | None = None
     names: frozenset[str] | None = None  # the whole file's names, when only a region is parsed
+    _ast: ast.Module | None = field(default=None, repr=False, compare=False)  # the whole file, if parsed
+
+    def attributes(self) -> dict[str, frozenset[str]]:
+        """The whole file's attribute names by receiver (`region.attribute_uses`), computed once."""
+        got = self.__dict__.get("_attributes")
+        if got is None:
+            got = attribute_uses(self._ast if self._ast is not None else ast.parse(self.source))
+            self.__dict__["_attributes"] = got
+        return got
 
     @classmethod
     def parse(cls, source: str, positions: bool = True) -> Target:
@@ -90,13 +99,15 @@ class Target:
         region = find_region(source, lines, tree)
         try:
             if region is None:
-                return cls.parse(source)
+                whole = cls.parse(source)
+                whole._ast = tree
+                return whole
             module = cst.parse_module(region.text)
         except cst.ParserSyntaxError as e:
             raise UnreadableFile(type(e).__name__) from None
         shift = region.offset
         lines_ = {k: (a + shift, b + shift) for k, (a, b) in _positions(module).items()}
-        return cls(source, module, from_cst(module), lines_, region, file_names(tree))
+        return cls(source, module, from_cst(module), lines_, region, file_names(tree), tree)
 
     def whole(self, new_module_code: str) -> str | None:
         """The whole file for a rewritten module (None if the rewrite left the region)."""

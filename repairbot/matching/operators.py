@@ -7,6 +7,7 @@ own examples, and the same harness checks them.
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
@@ -21,6 +22,7 @@ Operator = Callable[[Target, "set[int] | None"], Iterator[Rewrite]]
 
 MAX_NAME_SUGGESTIONS = 3
 MIN_NAME_SIMILARITY = 0.5
+MIN_ATTRIBUTE_SCORE = 0.35
 _CONSTANTS = frozenset({"True", "False", "None", "self", "cls"})
 
 
@@ -94,4 +96,44 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield t, t.node.with_changes(value=name), weight
 
 
-OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name}
+def _receiver_key(node: cst.CSTNode) -> str | None:
+    """A receiver as `ast.unparse` writes it, to compare with `region.attribute_uses`."""
+    try:
+        return ast.unparse(ast.parse("(" + cst.Module([]).code_for_node(node) + ")", mode="eval").body)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """An attribute name on the lines (`obj.warning`, `self.filename`) replaced by another
+    attribute name of the file: one used on the same receiver counts half, spelling the other
+    half, and the three best (score >= 0.35) are proposed.
+
+    Attribute names are the most common identifier fix (652 of 24,582 edits in the library's 26
+    projects). On 79 of them, this operator puts the human's name first for 9 and in its top 3
+    for 12; most of the rest (65) bring a name the file never used.
+    """
+    uses = target.attributes()
+    pool = sorted(uses.get("", frozenset()))  # stable ties
+    for t, _, _ in _walk(target.tree):
+        if t.kind != "Attribute" or not _on_lines(target, t, lines):
+            continue
+        value_node, attr = t.children[0], t.children[-1]
+        if attr.kind != "Name" or not attr.value:
+            continue
+        old = attr.value
+        same = uses.get(_receiver_key(value_node.node) or "\0", frozenset())
+        scored = []
+        for name in pool:
+            if name == old:
+                continue
+            score = round(0.5 * (name in same) + 0.5 * fuzz.ratio(old, name) / 100, 6)
+            if score >= MIN_ATTRIBUTE_SCORE:
+                scored.append((score, name))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        for weight, name in scored[:MAX_NAME_SUGGESTIONS]:
+            yield attr, attr.node.with_changes(value=name), weight
+
+
+OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
+                                  "similar_attribute": similar_attribute}

@@ -133,3 +133,14 @@ def file_names(tree: ast.Module) -> frozenset[str]:
         elif isinstance(n, ast.Constant) and (n.value is None or isinstance(n.value, bool)):
             out.add(repr(n.value))
     return frozenset(out)
+
+
+def attribute_uses(tree: ast.Module) -> dict[str, frozenset[str]]:
+    """Each attribute name the file uses, by receiver (`self.log` -> {debug, info}); "" holds
+    every attribute name. The similar-attribute operator proposes these."""
+    out: dict[str, set[str]] = {"": set()}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute):
+            out.setdefault(ast.unparse(n.value), set()).add(n.attr)
+            out[""].add(n.attr)
+    return {k: frozenset(v) for k, v in out.items()}

@@ -90,6 +90,10 @@ OPS: tuple[Op, ...] = (
     Op("similar name in scope", "name", "{h0}", "{h1}",
        ("def f(total, count):\n    return totl / count\n", "def f(total, count):\n    return total / count\n"),
        guard="similar_name"),
+    Op("similar attribute of the file", "name", "{h0}.{h1}", "{h0}.{h2}",
+       ("def f(log):\n    log.warn('x')\n    log.debug('y')\n",
+        "def f(log):\n    log.debug('x')\n    log.debug('y')\n"),
+       guard="similar_attribute"),
 )
 
 
