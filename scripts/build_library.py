@@ -140,8 +140,7 @@ def not_a_code_fix(p: Pattern) -> bool:
     """Edits history calls fixes that no repair should propose: a string changed into another
     string (version bumps, messages, docs) and import edits that import from no new module
     (rearranged names, removed fallbacks). An import from a module the before side did not use
-    stays: `from collections import Mapping` -> `from collections.abc import Mapping` is a fix
-    ten of the 26 projects made."""
+    stays: a moved module (`collections` -> `collections.abc`, `tomli` -> `tomllib`) is a fix."""
     from repairbot.pattern.kinds import differences
 
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
