@@ -105,3 +105,22 @@ def test_not_a_code_fix_drops_text_and_rearranged_imports_only(before, after, dr
 
     p = Pattern("p", EditKind.STMTS, before, after, (), None, False, Scores(2, 2, 2, 1.0), ())
     assert build_library.not_a_code_fix(p) is dropped
+
+
+def test_operator_bench_runs_on_the_fixture_histories(repos: dict[str, Path], sources: Path, capsys) -> None:
+    """benchmarks/operator_bench.py on the fixtures: samples come from the collected edits, and
+    the figures it prints are consistent (found <= in the file <= sample)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import operator_bench
+
+    mirrors = next(iter(repos.values())).parent
+    assert operator_bench.main(["--mirrors", str(mirrors), "--sources", str(sources), "--jobs", "1",
+                                "--n", "50"]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"(\d+) fixes; human's name at rank 1: (\d+), top 3: (\d+), top 5: (\d+); "
+                      r"new name in the parent file at all: (\d+)", out)
+    assert len(rows) == 2
+    for n, t1, t3, t5, in_file in (map(int, r) for r in rows):
+        assert t1 <= t3 <= t5 <= n and t5 <= in_file <= n
+    n_attr, first_attr = int(rows[1][0]), int(rows[1][1])
+    assert n_attr > 0 and first_attr > 0  # the fixtures' attribute-name fixes, some found
