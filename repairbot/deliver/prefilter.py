@@ -2,7 +2,7 @@
 
 libcst is most of a check's cost, and almost no code matches a bug pattern. So:
 
-1. Every pattern is reduced to the source tokens any match must contain (identifiers,
+1. Every pattern is reduced to the source tokens any match must contain (`needs.py`: identifiers,
    literals and operators of its before side and context, keywords of its node kinds). libcst
    keeps tokens verbatim, so a match's text contains them all; a plain substring test can only
    keep too much, never too little. A file containing no pattern's tokens has no finding.
@@ -21,127 +21,15 @@ from __future__ import annotations
 
 import ast
 import io
-import keyword
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from repairbot.deliver.needs import Needs, Text, Tokens, needs, tokens
 from repairbot.matching.match import Compiled
-from repairbot.tree import BLOCK, HOLE, Tree
 
-# Node kinds whose match always spells these tokens (libcst kind -> source text).
-_KIND_TOKENS: dict[str, tuple[str, ...]] = {
-    "Equal": ("==",), "LessThan": ("<",), "LessThanEqual": ("<=",), "GreaterThan": (">",),
-    "GreaterThanEqual": (">=",), "Is": ("is",), "IsNot": ("is", "not"), "In": ("in",), "NotIn": ("not", "in"),
-    "Add": ("+",), "Subtract": ("-",), "Multiply": ("*",), "MatrixMultiply": ("@",), "Divide": ("/",),
-    "FloorDivide": ("//",), "Modulo": ("%",), "Power": ("**",), "LeftShift": ("<<",), "RightShift": (">>",),
-    "BitOr": ("|",), "BitAnd": ("&",), "BitXor": ("^",), "And": ("and",), "Or": ("or",), "Not": ("not",),
-    "BitInvert": ("~",), "Minus": ("-",), "Plus": ("+",),
-    "AddAssign": ("+=",), "SubtractAssign": ("-=",), "MultiplyAssign": ("*=",), "DivideAssign": ("/=",),
-    "FloorDivideAssign": ("//=",), "ModuloAssign": ("%=",), "PowerAssign": ("**=",),
-    "MatrixMultiplyAssign": ("@=",), "LeftShiftAssign": ("<<=",), "RightShiftAssign": (">>=",),
-    "BitOrAssign": ("|=",), "BitAndAssign": ("&=",), "BitXorAssign": ("^=",),
-    "Return": ("return",), "Raise": ("raise",), "Assert": ("assert",), "Del": ("del",), "Pass": ("pass",),
-    "Break": ("break",), "Continue": ("continue",), "Global": ("global",), "Nonlocal": ("nonlocal",),
-    "Import": ("import",), "ImportFrom": ("from", "import"), "Lambda": ("lambda",), "Await": ("await",),
-    "Yield": ("yield",), "If": ("if",), "IfExp": ("if", "else"), "For": ("for", "in"), "While": ("while",),
-    "With": ("with",), "Try": ("try",), "ExceptHandler": ("except",), "Finally": ("finally",),
-    "Call": ("(",), "Subscript": ("[",), "Attribute": (".",), "NamedExpr": (":=",), "Assign": ("=",),
-    "ImportStar": ("*",), "Dot": (".",),
-}
-_VERBATIM = {"Name", "Integer", "Float", "Imaginary", "SimpleString", "NotEqual"}  # Tree.value is the token
-_DEFINITIONS = {"FunctionDef", "ClassDef"}
-
-
-_WORD = re.compile(r"\w+")
-
-
-class _Text:
-    """A piece of source and, only if asked for, its set of words."""
-
-    __slots__ = ("text", "_words")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._words: set[str] | None = None
-
-    @property
-    def words(self) -> set[str]:
-        if self._words is None:
-            self._words = set(_WORD.findall(self.text))
-        return self._words
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """Tokens a match spells: identifiers (`words`, whole words of the text: in valid Python an
-    identifier never touches another word character) and other verbatim tokens (`subs`)."""
-
-    words: frozenset[str]
-    subs: frozenset[str]
-
-    @classmethod
-    def of(cls, toks: Iterable[str]) -> Tokens:
-        toks = set(toks)
-        words = {t for t in toks if t.isidentifier() and _WORD.fullmatch(t) and not keyword.iskeyword(t)}
-        return cls(frozenset(words), frozenset(toks - words))
-
-    def in_(self, text: _Text) -> bool:
-        return all(t in text.text for t in self.subs) and (not self.words or self.words <= text.words)
-
-    def __or__(self, other: Tokens) -> Tokens:
-        return Tokens(self.words | other.words, self.subs | other.subs)
-
-
-@dataclass(frozen=True)
-class Needs:
-    """Where one pattern's match can be: `all` its tokens in one unit's own text; each of
-    `atoms` within one statement (an expression and its context share a statement or compound
-    header; a simple statement of a statement template is one statement). A statement run at
-    module level may spread over consecutive units (`run` > 1 statements)."""
-
-    compiled: Compiled
-    all: Tokens
-    atoms: tuple[Tokens, ...]
-    run: int
-    whole_file: bool  # cannot be localised to a unit (definitions in a statement template)
-
-
-def tokens(t: Tree) -> set[str]:
-    """Tokens every code matching `t` spells (holes match anything and add none)."""
-    out: set[str] = set()
-    for n in t.walk():
-        if n.kind == HOLE:
-            continue
-        if n.kind in _VERBATIM and n.value:
-            out.add(n.value)
-        out.update(_KIND_TOKENS.get(n.kind, ()))
-    return out
-
-
-def needs(c: Compiled) -> Needs:
-    ctx = _leaf_tokens(c.context) if c.context is not None else set()
-    if c.before.kind == BLOCK:
-        stmts = c.before.children
-        parts = [tokens(s) for s in stmts]
-        atoms = tuple(Tokens.of(p) for s, p in zip(stmts, parts) if s.kind == "SimpleStatementLine" and p)
-        defs = any(n.kind in _DEFINITIONS for s in stmts for n in s.walk())
-        return Needs(c, Tokens.of(ctx.union(*parts)), atoms, len(stmts), defs)
-    toks = Tokens.of(tokens(c.before) | ctx)
-    return Needs(c, toks, (toks,), 1, False)
-
-
-def _leaf_tokens(t: Tree) -> set[str]:
-    """A context is matched with holes anywhere; its literal leaves and operators still must appear."""
-    out: set[str] = set()
-    for n in t.walk():
-        if n.kind in _VERBATIM and n.value:
-            out.add(n.value)
-        elif n.kind in _KIND_TOKENS and not n.children:  # operators (leaves), not statements
-            out.update(_KIND_TOKENS[n.kind])
-    return out
-
+__all__ = ["NOTHING", "WHOLE", "Needs", "Plan", "Region", "Tokens", "default_indent", "needs", "plan", "split_lines",
+           "tokens"]
 
 @dataclass(frozen=True)
 class Region:
@@ -192,7 +80,7 @@ def split_lines(source: str) -> list[str]:
 
 def plan(source: str, reqs: Sequence[Needs], lines: Iterable[int] | None = None) -> Plan:
     """The cheapest work that finds every match of `reqs` in `source` (on `lines` if given)."""
-    whole = _Text(source)
+    whole = Text(source)
     live = [r for r in reqs if r.all.in_(whole)]
     if not live:
         return NOTHING
@@ -211,13 +99,13 @@ def plan(source: str, reqs: Sequence[Needs], lines: Iterable[int] | None = None)
         scope = [i for i, u in enumerate(units) if any(u.start <= ln <= u.end for ln in wanted)]
     else:
         scope = list(range(len(units)))
-    own = {i: _Text(_own_text(text_lines, units[i])) for i in scope}
+    own = {i: Text(_own_text(text_lines, units[i])) for i in scope}
     keep = {i for i in scope if _holds(units[i], own[i], live, text_lines)}
     runs = [r for r in live if r.run > 1]
     if runs:  # a module-level run touching a changed line may start or end in unchanged units
         for i, u in enumerate(units):
             if u.top >= 0 and i not in own:
-                own[i] = _Text(_own_text(text_lines, u))
+                own[i] = Text(_own_text(text_lines, u))
         in_scope = set(scope)
         for window in _module_runs(units, own, runs):
             if in_scope.intersection(window):
@@ -230,13 +118,13 @@ def plan(source: str, reqs: Sequence[Needs], lines: Iterable[int] | None = None)
                 tuple(r.compiled for r in live), tree)
 
 
-def _holds(u: _Unit, own: _Text, live: list[Needs], lines: list[str]) -> bool:
+def _holds(u: _Unit, own: Text, live: list[Needs], lines: list[str]) -> bool:
     """Some pattern's tokens are in the unit, and each of its atoms within one statement."""
     cands = [r for r in live if r.all.in_(own)]
     if not cands:
         return False
     spans = _function_atoms(u.nodes[0]) if u.function else _atoms(list(u.nodes))
-    atoms = [_Text("".join(lines[a - 1:b])) for a, b in spans]
+    atoms = [Text("".join(lines[a - 1:b])) for a, b in spans]
     return any(all(any(t.in_(at) for at in atoms) for t in r.atoms) for r in cands)
 
 
@@ -269,7 +157,7 @@ def _first_indent(stmts: Sequence[ast.AST], lines: list[str]) -> str | None:
     return None
 
 
-def _module_runs(units: list[_Unit], own: dict[int, _Text], runs: list[Needs]) -> list[list[int]]:
+def _module_runs(units: list[_Unit], own: dict[int, Text], runs: list[Needs]) -> list[list[int]]:
     """Windows of module-level units that a statement run of k statements may cover together:
     2 to k consecutive units whose texts hold the run's tokens between them."""
     top = [i for _, i in sorted((u.top, i) for i, u in enumerate(units) if u.top >= 0)]
@@ -278,7 +166,7 @@ def _module_runs(units: list[_Unit], own: dict[int, _Text], runs: list[Needs]) -
         for a in range(len(top)):
             for w in range(2, min(r.run, len(top) - a) + 1):
                 idx = top[a:a + w]
-                if r.all.in_(_Text("".join(own[i].text for i in idx))):
+                if r.all.in_(Text("".join(own[i].text for i in idx))):
                     out.append(idx)
     return out
 

@@ -1,0 +1,128 @@
+"""The tokens a pattern's match must spell (step 1 of the check prefilter, `prefilter.py`).
+
+libcst keeps tokens verbatim, so any code a pattern matches contains the identifiers, literals
+and operators of its before side and context, and the keywords of its node kinds. A substring
+test on those can only keep too much, never too little.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from repairbot.matching.match import Compiled
+from repairbot.tree import BLOCK, HOLE, Tree
+
+# Node kinds whose match always spells these tokens (libcst kind -> source text).
+_KIND_TOKENS: dict[str, tuple[str, ...]] = {
+    "Equal": ("==",), "LessThan": ("<",), "LessThanEqual": ("<=",), "GreaterThan": (">",),
+    "GreaterThanEqual": (">=",), "Is": ("is",), "IsNot": ("is", "not"), "In": ("in",), "NotIn": ("not", "in"),
+    "Add": ("+",), "Subtract": ("-",), "Multiply": ("*",), "MatrixMultiply": ("@",), "Divide": ("/",),
+    "FloorDivide": ("//",), "Modulo": ("%",), "Power": ("**",), "LeftShift": ("<<",), "RightShift": (">>",),
+    "BitOr": ("|",), "BitAnd": ("&",), "BitXor": ("^",), "And": ("and",), "Or": ("or",), "Not": ("not",),
+    "BitInvert": ("~",), "Minus": ("-",), "Plus": ("+",),
+    "AddAssign": ("+=",), "SubtractAssign": ("-=",), "MultiplyAssign": ("*=",), "DivideAssign": ("/=",),
+    "FloorDivideAssign": ("//=",), "ModuloAssign": ("%=",), "PowerAssign": ("**=",),
+    "MatrixMultiplyAssign": ("@=",), "LeftShiftAssign": ("<<=",), "RightShiftAssign": (">>=",),
+    "BitOrAssign": ("|=",), "BitAndAssign": ("&=",), "BitXorAssign": ("^=",),
+    "Return": ("return",), "Raise": ("raise",), "Assert": ("assert",), "Del": ("del",), "Pass": ("pass",),
+    "Break": ("break",), "Continue": ("continue",), "Global": ("global",), "Nonlocal": ("nonlocal",),
+    "Import": ("import",), "ImportFrom": ("from", "import"), "Lambda": ("lambda",), "Await": ("await",),
+    "Yield": ("yield",), "If": ("if",), "IfExp": ("if", "else"), "For": ("for", "in"), "While": ("while",),
+    "With": ("with",), "Try": ("try",), "ExceptHandler": ("except",), "Finally": ("finally",),
+    "Call": ("(",), "Subscript": ("[",), "Attribute": (".",), "NamedExpr": (":=",), "Assign": ("=",),
+    "ImportStar": ("*",), "Dot": (".",),
+}
+_VERBATIM = {"Name", "Integer", "Float", "Imaginary", "SimpleString", "NotEqual"}  # Tree.value is the token
+_DEFINITIONS = {"FunctionDef", "ClassDef"}
+
+
+_WORD = re.compile(r"\w+")
+
+
+class Text:
+    """A piece of source and, only if asked for, its set of words."""
+
+    __slots__ = ("text", "_words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(_WORD.findall(self.text))
+        return self._words
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Tokens a match spells: identifiers (`words`, whole words of the text: in valid Python an
+    identifier never touches another word character) and other verbatim tokens (`subs`)."""
+
+    words: frozenset[str]
+    subs: frozenset[str]
+
+    @classmethod
+    def of(cls, toks: Iterable[str]) -> Tokens:
+        toks = set(toks)
+        words = {t for t in toks if t.isidentifier() and _WORD.fullmatch(t) and not keyword.iskeyword(t)}
+        return cls(frozenset(words), frozenset(toks - words))
+
+    def in_(self, text: Text) -> bool:
+        return all(t in text.text for t in self.subs) and (not self.words or self.words <= text.words)
+
+    def __or__(self, other: Tokens) -> Tokens:
+        return Tokens(self.words | other.words, self.subs | other.subs)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Where one pattern's match can be: `all` its tokens in one unit's own text; each of
+    `atoms` within one statement (an expression and its context share a statement or compound
+    header; a simple statement of a statement template is one statement). A statement run at
+    module level may spread over consecutive units (`run` > 1 statements)."""
+
+    compiled: Compiled
+    all: Tokens
+    atoms: tuple[Tokens, ...]
+    run: int
+    whole_file: bool  # cannot be localised to a unit (definitions in a statement template)
+
+
+def tokens(t: Tree) -> set[str]:
+    """Tokens every code matching `t` spells (holes match anything and add none)."""
+    out: set[str] = set()
+    for n in t.walk():
+        if n.kind == HOLE:
+            continue
+        if n.kind in _VERBATIM and n.value:
+            out.add(n.value)
+        out.update(_KIND_TOKENS.get(n.kind, ()))
+    return out
+
+
+def needs(c: Compiled) -> Needs:
+    ctx = _leaf_tokens(c.context) if c.context is not None else set()
+    if c.before.kind == BLOCK:
+        stmts = c.before.children
+        parts = [tokens(s) for s in stmts]
+        atoms = tuple(Tokens.of(p) for s, p in zip(stmts, parts) if s.kind == "SimpleStatementLine" and p)
+        defs = any(n.kind in _DEFINITIONS for s in stmts for n in s.walk())
+        return Needs(c, Tokens.of(ctx.union(*parts)), atoms, len(stmts), defs)
+    toks = Tokens.of(tokens(c.before) | ctx)
+    return Needs(c, toks, (toks,), 1, False)
+
+
+def _leaf_tokens(t: Tree) -> set[str]:
+    """A context is matched with holes anywhere; its literal leaves and operators still must appear."""
+    out: set[str] = set()
+    for n in t.walk():
+        if n.kind in _VERBATIM and n.value:
+            out.add(n.value)
+        elif n.kind in _KIND_TOKENS and not n.children:  # operators (leaves), not statements
+            out.update(_KIND_TOKENS[n.kind])
+    return out
