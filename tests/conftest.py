@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -38,6 +39,26 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"))
     return root
+
+
+def partial_clone(repo: Path, sources: list[str]) -> str:
+    """A git repository with one commit per source of `a.py` (each message a fix), whose first
+    blob is then deleted, as in a partial snapshot: `git log --numstat` fails on it. Returns the
+    missing blob's id."""
+    repo.mkdir(parents=True)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    for i, text in enumerate(sources):
+        (repo / "a.py").write_text(text)
+        git("add", "a.py")
+        git("commit", "-qm", f"fix comparison bug {i}")
+    blob = git("rev-parse", f"HEAD~{len(sources) - 1}:a.py")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    return blob
 
 
 @pytest.fixture

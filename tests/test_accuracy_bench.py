@@ -105,22 +105,10 @@ def test_text_only_fixes_and_new_words_are_recorded(inventory_fixes):
 
 
 def test_a_broken_clone_is_skipped_with_one_line_and_the_others_still_count(repos, tmp_path, capsys):
-    import subprocess
+    from conftest import partial_clone
 
     broken = tmp_path / "broken"
-    broken.mkdir()
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(broken), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                              capture_output=True, text=True, check=True).stdout.strip()
-
-    git("init", "-q")
-    for i in range(4):  # a history whose first blob goes missing, as in a partial clone
-        (broken / "a.py").write_text(f"def f(a, b):\n    return a < b + {i}\n")
-        git("add", "a.py")
-        git("commit", "-qm", f"fix bug {i}")
-    blob = git("rev-parse", "HEAD~3:a.py")
-    (broken / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    partial_clone(broken, [f"def f(a, b):\n    return a < b + {i}\n" for i in range(4)])
     assert accuracy_bench.main([str(broken), str(repos["inventory"]), "--split-fraction", "0.5",
                                 "--format", "json"]) == 0
     out = capsys.readouterr()

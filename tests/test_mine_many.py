@@ -202,23 +202,10 @@ def test_ids_are_the_same_up_to_hole_names(local_out: Path) -> None:
 
 def test_history_git_cannot_read_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A partial snapshot (a blob missing from the object store) is an input error, not a traceback."""
-    import subprocess
+    from conftest import partial_clone
 
     repo = tmp_path / "partial"
-    repo.mkdir()
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                              capture_output=True, text=True, check=True).stdout.strip()
-
-    git("init", "-q")
-    (repo / "a.py").write_text("def f(a, b):\n    return a < b\n")
-    git("add", "a.py")
-    git("commit", "-qm", "start")
-    blob = git("rev-parse", "HEAD:a.py")
-    (repo / "a.py").write_text("def f(a, b):\n    return a <= b\n")
-    git("commit", "-qam", "fix comparison bug")
-    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    blob = partial_clone(repo, ["def f(a, b):\n    return a < b\n", "def f(a, b):\n    return a <= b\n"])
     assert main(["mine", str(repo)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "partial: git cannot read its history: fatal:" in err and blob in err
