@@ -704,6 +704,39 @@ def test_the_token_reaches_git_only_as_a_header_in_its_environment() -> None:
     assert "REPAIRBOT_WEBHOOK_SECRET" not in env
 
 
+def test_a_repository_is_downloaded_once_into_a_mirror_and_fetched_after(tmp_path: Path) -> None:
+    from repairbot.app.repo import clone
+
+    class Tokens:
+        token = "ghs_exampletoken0123456789abcdef"
+
+    project, remote, mirrors = tmp_path / "project", tmp_path / "remote.git", tmp_path / "state" / "mirrors"
+    project.mkdir()
+    (project / "a.py").write_text("x = 1\n")
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", ".")
+    _git(project, "commit", "-qm", "one")
+    _git(tmp_path, "clone", "-q", "--bare", str(project), str(remote))
+    first = clone(str(remote), tmp_path / "job1", _git(remote, "rev-parse", "main"), Tokens(), mirrors)
+    assert (first.path / "a.py").read_text() == "x = 1\n"
+    (mirror,) = mirrors.glob("*.git")
+    assert first.repo.remotes.origin.url == str(remote)  # pushes go to the real remote
+    assert "extraheader" not in (mirror / "config").read_text().lower()  # the token is never stored
+    # a new commit on the remote: the next job fetches it into the same mirror
+    (project / "a.py").write_text("x = 2\n")
+    _git(project, "commit", "-qam", "two")
+    _git(project, "push", "-q", str(remote), "main")
+    second = clone(str(remote), tmp_path / "job2", _git(remote, "rev-parse", "main"), Tokens(), mirrors)
+    assert (second.path / "a.py").read_text() == "x = 2\n"
+    assert list(mirrors.glob("*.git")) == [mirror] and _git(mirror, "rev-parse", "main") == _git(remote, "rev-parse",
+                                                                                                   "main")
+    # a damaged mirror is replaced, and the job still gets its checkout
+    shutil.rmtree(mirror / "objects")
+    third = clone(str(remote), tmp_path / "job3", _git(remote, "rev-parse", "main~1"), Tokens(), mirrors)
+    assert (third.path / "a.py").read_text() == "x = 1\n"
+    assert not [p for p in mirrors.iterdir() if p.is_dir() and not p.name.endswith(".git")]  # no half-made ones
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

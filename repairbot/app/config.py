@@ -63,6 +63,11 @@ class AppConfig:
     def work_dir(self) -> Path:
         return self.state_dir / "work"
 
+    @property
+    def mirrors_dir(self) -> Path:
+        """Bare mirrors of the repositories, fetched into by each job (a clone is made once)."""
+        return self.state_dir / "mirrors"
+
     def private_key(self) -> str:
         try:
             return self.private_key_path.read_text(encoding="ascii")

@@ -4,13 +4,20 @@ subprocess, and push the fix branch.
 The token travels only in the environment of the git commands that need it, as an HTTP
 `Authorization` header (git's GIT_CONFIG_* variables); it is never part of a URL, a command
 line or the clone's .git/config, so the project's tests cannot read it from the checkout.
+Each repository is downloaded once into a bare mirror in the app's state folder; a job fetches
+into it and makes its checkout as a local clone.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
+import hashlib
 import json
 import os
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,23 +81,58 @@ class Checkout:
 
 
 def _stdin(text: str) -> Any:
-    import tempfile
-
     f = tempfile.TemporaryFile()
     f.write(text.encode("utf-8"))
     f.seek(0)
     return f
 
 
-def clone(url: str, dest: Path, sha: str, tokens: TokenSource) -> Checkout:
+def clone(url: str, dest: Path, sha: str, tokens: TokenSource, mirrors: Path | None = None) -> Checkout:
+    """A checkout of `sha` at `dest`. With `mirrors`, the remote is kept there as a bare mirror
+    that each job only fetches into, and the checkout is a local clone of it (hard links): a
+    big repository is downloaded once, not once per job. Either way `origin` is `url`."""
     env = git_env(tokens.token)
-    repo = git.Repo.clone_from(url, dest, env=env, no_checkout=True)
+    if mirrors is None:
+        repo = git.Repo.clone_from(url, dest, env=env, no_checkout=True)
+    else:
+        repo = git.Repo.clone_from(str(update_mirror(url, mirrors, env)), dest, no_checkout=True)
+        repo.git.remote("set-url", "origin", url)
     try:
         repo.git.checkout("--detach", sha)
     except git.GitCommandError:  # not on any branch the clone brought: fetch the commit itself
         repo.git.fetch("origin", sha, env=env)
         repo.git.checkout("--detach", sha)
     return Checkout(dest, repo, tokens)
+
+
+_MIRROR_LOCKS: dict[Path, threading.Lock] = {}
+_MIRROR_LOCKS_GUARD = threading.Lock()
+
+
+def update_mirror(url: str, mirrors: Path, env: dict[str, str]) -> Path:
+    """The bare mirror of `url` under `mirrors`, created or fetched (branches and tags, pruned).
+    One job at a time per mirror (a thread lock, and a file lock across worker processes); a
+    mirror git cannot fetch into is replaced by a fresh clone."""
+    mirrors.mkdir(parents=True, exist_ok=True)
+    path = mirrors / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".git")
+    with _MIRROR_LOCKS_GUARD:
+        lock = _MIRROR_LOCKS.setdefault(path, threading.Lock())
+    with lock, open(path.with_suffix(".lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if path.is_dir():
+            try:
+                git.Repo(path).git.fetch("--prune", "--quiet", url, "+refs/heads/*:refs/heads/*",
+                                         "+refs/tags/*:refs/tags/*", env=env)
+                return path
+            except (git.GitCommandError, git.InvalidGitRepositoryError, git.NoSuchPathError):
+                shutil.rmtree(path, ignore_errors=True)  # damaged: start again
+        fresh = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=mirrors))
+        try:
+            git.Repo.clone_from(url, fresh / "m.git", env=env, bare=True)
+            os.replace(fresh / "m.git", path)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+        return path
 
 
 def repair(cfg: AppConfig, project: Path, home: Path) -> dict[str, Any]:

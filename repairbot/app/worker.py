@@ -136,7 +136,7 @@ class Worker:
         folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.cfg.work_dir)).resolve()
         try:
             url = self.cfg.clone_url.format(repo=job.repo)
-            co = clone(url, folder / "repo", sha, inst)
+            co = clone(url, folder / "repo", sha, inst, self.cfg.mirrors_dir)
             self.record(run, "cloned", url=url, sha=sha, branch=branch)
             try:
                 doc = repair(self.cfg, co.path, folder / "home")
