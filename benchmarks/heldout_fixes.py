@@ -37,7 +37,7 @@ from repairbot.mining.edits import Where, extract_edits
 from repairbot.mining.history import CommitInfo, skip_reason, walk
 from repairbot.mining.lines import statement_lines
 from repairbot.mining.miner import decode, read_blob
-from repairbot.pattern.kinds import differences, fix_kind
+from repairbot.pattern.kinds import fix_kind, text_only
 from repairbot.tree import Tree, from_cst
 from repairbot.types import Edit, EditKind
 
@@ -160,7 +160,6 @@ def _single_statement_fix(repo: git.Repo, name: str, c: CommitInfo, cfg: MineCon
 
 
 _WORD_TOKENS = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
-_STRINGS = {"SimpleString", "ConcatenatedString", "FormattedString"}
 
 
 def words(source: str) -> set[str]:
@@ -176,8 +175,7 @@ def words(source: str) -> set[str]:
 
 
 def _text_only(edit: Edit) -> bool:
-    diffs = differences(edit.before, edit.after)
-    return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
+    return text_only(edit.before, edit.after)
 
 
 def _one_statement(edit: Edit) -> str | None:

@@ -128,7 +128,6 @@ def _progress(phase: str, done: int, total: int) -> None:
     print(f"  {phase}: {done}/{total}", file=sys.stderr, flush=True)
 
 
-_STRINGS = {"SimpleString", "ConcatenatedString", "FormattedString"}
 _IMPORTS = {"Import", "ImportFrom"}
 
 
@@ -141,14 +140,13 @@ def not_a_code_fix(p: Pattern) -> bool:
     string (version bumps, messages, docs) and import edits that import from no new module
     (rearranged names, removed fallbacks). An import from a module the before side did not use
     stays: a moved module (`collections` -> `collections.abc`, `tomli` -> `tomllib`) is a fix."""
-    from repairbot.pattern.kinds import differences
+    from repairbot.pattern.kinds import text_only
 
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     before, after = parse_template(p.before, kind), parse_template(p.after, kind)
     if any(t.kind in _IMPORTS for side in (before, after) for t in side.walk()):
         return not set(_imported_modules(after)) - set(_imported_modules(before))
-    diffs = differences(before, after)
-    return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
+    return text_only(before, after)
 
 
 def _imported_modules(t: Tree) -> list[tuple]:

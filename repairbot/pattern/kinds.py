@@ -87,6 +87,16 @@ def differences(b: Tree, a: Tree, ancestors: tuple[tuple[Tree, str], ...] = ()) 
     return out
 
 
+_STRINGS = {"SimpleString", "ConcatenatedString", "FormattedString"}
+
+
+def text_only(before: Tree, after: Tree) -> bool:
+    """Every difference is a string changed into another string (a message, a doc, a version):
+    history calls such edits fixes, but no pattern can write new text."""
+    diffs = differences(before, after)
+    return bool(diffs) and all(d.before.kind in _STRINGS and d.after.kind in _STRINGS for d in diffs)
+
+
 def _classify_one(d: Diff) -> str:
     b, a = d.before, d.after
     parent, field = d.ancestors[-1] if d.ancestors else (None, "")
