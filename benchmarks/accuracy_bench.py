@@ -154,6 +154,22 @@ def within_reach(fix: HeldOutFix, before_words: set[str], vocab: set[str], ops: 
     return all(ok(w) for w in fix.new_words)
 
 
+def leave_out(library: list[Pattern], name: str, min_commits: int = 2) -> list[Pattern]:
+    """The library as if `name` (owner+repo) had not been one of its sources: a learned pattern
+    stays only if its other support still meets the library's rule (>= 2 projects and
+    `min_commits` commits, as `scripts/build_library.py` keeps them). Built-ins stay."""
+    repo = name.replace("+", "/")
+    out = []
+    for p in library:
+        if p.origin == "builtin" or not p.commit_repos:
+            out.append(p)
+            continue
+        others = [r for r in p.commit_repos if r != repo]
+        if len(set(others)) >= 2 and len(others) >= min_commits:
+            out.append(p)
+    return out
+
+
 def _pct(a: int, n: int) -> str:
     return f"{100 * a / n:.1f}%" if n else "-"
 
@@ -178,13 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, help="keep mined pattern sets here between runs")
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--misses", type=Path, help="write every evaluated fix and its rank here (JSON lines)")
+    ap.add_argument("--library-only", action="store_true",
+                    help="do not mine: predict with the library alone (fast; for the development set)")
+    ap.add_argument("--leave-out", action="store_true",
+                    help="for each repository, drop the library's support from it first (evaluating on a "
+                         "library source repository without leaking its own fixes)")
     args = ap.parse_args(argv)
+    if args.library_only and args.no_library:
+        ap.error("--library-only needs the library")
 
     lib_files = [] if args.no_library else (args.library if args.library is not None else store.library_paths())
     library = store.load_many(lib_files)
-    configs = {"mined only": False}
+    configs = {} if args.library_only else {"mined only": False}
     if lib_files:
-        configs["mined + library"] = True
+        configs["library only" if args.library_only else "mined + library"] = True
     results = {c: ConfigResult() for c in configs}
     floor: list[float] = []
     repos_out = []
@@ -200,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                 unreadable.append(str(e))
                 continue
             repos_out.append(repo_row)
-            pattern_sets = {c: mined + (library if use_lib else []) for c, use_lib in configs.items()}
+            lib = leave_out(library, name) if args.leave_out else library
+            pattern_sets = {c: mined + (lib if use_lib else []) for c, use_lib in configs.items()}
             compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
             vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}
             for fix in fixes:
@@ -221,7 +245,7 @@ def _prepare(mirror: str, args: argparse.Namespace, cfg: MineConfig) -> tuple[st
         name = Path(mirror).resolve().parent.name if Path(mirror).name == "repo" else Path(mirror).name
         split = split_commit(repo, args.split_date, None if args.split_date else args.split_fraction)
         t0 = time.perf_counter()
-        mined = _mined(mirror, split, args.jobs, args.cache)
+        mined = [] if args.library_only else _mined(mirror, split, args.jobs, args.cache)
         mine_s = time.perf_counter() - t0
         try:
             fixes, skips, considered = _later_fixes(repo, mirror, name, split, cfg, args.cache)

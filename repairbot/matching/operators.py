@@ -15,6 +15,9 @@ import libcst as cst
 from rapidfuzz import fuzz
 
 from repairbot.matching.match import Target
+from repairbot.matching.structural import STRUCTURAL
+from repairbot.matching.structural import on_lines as _on_lines
+from repairbot.matching.structural import walk as _walk
 from repairbot.tree import Tree
 
 Rewrite = tuple[Tree, cst.CSTNode, float]  # (node to replace, replacement, weight in (0, 1])
@@ -24,19 +27,6 @@ MAX_NAME_SUGGESTIONS = 3
 MIN_NAME_SIMILARITY = 0.5
 MIN_ATTRIBUTE_SCORE = 0.35
 _CONSTANTS = frozenset({"True", "False", "None", "self", "cls"})
-
-
-def _walk(t: Tree, parent: Tree | None = None, field: str = "") -> Iterator[tuple[Tree, Tree | None, str]]:
-    yield t, parent, field
-    for f, c in zip(t.fields, t.children):
-        yield from _walk(c, t, f)
-
-
-def _on_lines(target: Target, t: Tree, lines: set[int] | None) -> bool:
-    if lines is None:
-        return True
-    first, last = target.span(t)
-    return any(first <= ln <= last for ln in lines)
 
 
 def int_step(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -137,4 +127,4 @@ def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrit
 
 
 OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
-                                  "similar_attribute": similar_attribute}
+                                  "similar_attribute": similar_attribute, **STRUCTURAL}

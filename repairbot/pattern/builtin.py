@@ -94,6 +94,25 @@ OPS: tuple[Op, ...] = (
        ("def f(log):\n    log.warn('x')\n    log.debug('y')\n",
         "def f(log):\n    log.debug('x')\n    log.debug('y')\n"),
        guard="similar_attribute"),
+    # structural (repairbot/matching/structural.py): take away, or borrow the file's own code
+    Op("drop a call argument", "call-arguments", "{h0}({h1}, {h2})", "{h0}({h1})",
+       ("data = text.encode('utf-8')\n", "data = text.encode()\n"), guard="drop_argument"),
+    Op("drop a list element", "literal", "[{h0}, {h1}]", "[{h0}]",
+       ("names = ['a', 'b']\n", "names = ['a']\n"), guard="drop_element"),
+    Op("drop an operand of and/or", "condition", "{h0} and {h1}", "{h0}",
+       ("if ok and ready: ...\n", "if ok: ...\n"), guard="drop_operand"),
+    Op("unwrap a call or conditional", "wrap", "{h0}({h1})", "{h1}",
+       ("n = int(count)\n", "n = count\n"), guard="unwrap"),
+    Op("True, False, None exchanged", "literal", "True", "False",
+       ("v = getattr(o, 'x', False)\n", "v = getattr(o, 'x', None)\n"), guard="swap_constant"),
+    Op("negate a condition", "condition", "{h0}", "not {h0}",
+       ("if ready:\n    go()\n", "if not ready:\n    go()\n"), guard="negate_condition"),
+    Op("keyword argument the sibling calls pass", "keyword", "{h0}({h1})", "{h0}({h1}, {h2}={h3})",
+       ("a = open(p, encoding='utf-8')\nb = open(q)\n", "a = open(p, encoding='utf-8')\nb = open(q, encoding='utf-8')\n"),
+       guard="sibling_keyword"),
+    Op("optional annotation", "annotation", "{h0}", "{h0} | None",
+       ("def f(x: int | None, y: str): ...\n", "def f(x: int | None, y: str | None): ...\n"),
+       guard="optional_annotation"),
 )
 
 

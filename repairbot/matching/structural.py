@@ -1,0 +1,288 @@
+"""Structural repair operators: take code away or reshape it with the file's own parts.
+
+Most single-statement fixes in Python histories remove something (an argument, a condition, a
+wrapper, an element) or borrow what the file already writes elsewhere (a keyword argument that
+the other calls to the same function pass, the file's way of spelling an optional type). Those
+need no new words, so no template has to be learned for them; each is one small function here,
+documented and tested through its built-in pattern (`repairbot/pattern/builtin.py`).
+
+Weights only order an operator's own rewrites; the pattern prior scales them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import libcst as cst
+from rapidfuzz import fuzz
+
+from repairbot.matching.match import Target
+from repairbot.tree import Tree
+
+Rewrite = tuple[Tree, cst.CSTNode, float]  # (node to replace, replacement, weight in (0, 1])
+
+_TIGHT_PARENTS = {"BinaryOperation", "UnaryOperation", "BooleanOperation", "Comparison", "ComparisonTarget",
+                  "Attribute", "Subscript", "Await", "Call"}
+_COMPOUND = (cst.BinaryOperation, cst.BooleanOperation, cst.Comparison, cst.IfExp, cst.Lambda,
+             cst.UnaryOperation, cst.NamedExpr, cst.Yield, cst.Await)
+
+
+def walk(t: Tree, parent: Tree | None = None, field: str = "") -> Iterator[tuple[Tree, Tree | None, str]]:
+    yield t, parent, field
+    for f, c in zip(t.fields, t.children):
+        yield from walk(c, t, f)
+
+
+def on_lines(target: Target, t: Tree, lines: set[int] | None) -> bool:
+    if lines is None:
+        return True
+    first, last = target.span(t)
+    return any(first <= ln <= last for ln in lines)
+
+
+def _near(target: Target, t: Tree, lines: set[int] | None) -> float:
+    """1 for a part on the flagged lines, 0.7 for one elsewhere in the flagged construct."""
+    return 1.0 if on_lines(target, t, lines) else 0.7
+
+
+def _hoisted(node: cst.BaseExpression, parent: Tree | None) -> cst.BaseExpression:
+    """`node` moved up to where its parent was: parenthesised if a tighter operator holds it."""
+    if parent is not None and parent.kind in _TIGHT_PARENTS and isinstance(node, _COMPOUND) and not node.lpar:
+        return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return node
+
+
+def _without(items: list, i: int) -> list:
+    """`items` minus the i-th, commas kept in the file's style (a trailing comma stays trailing)."""
+    out = items[:i] + items[i + 1:]
+    if i == len(items) - 1 and out:
+        out[-1] = out[-1].with_changes(comma=items[i].comma)
+    return out
+
+
+def drop_argument(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """One argument of a call on the lines removed (`encode("utf-8")` -> `encode()`, a keyword
+    that is no longer accepted). Keywords rank above positional arguments, and arguments on the
+    flagged lines above the others of a long call."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Call" or not on_lines(target, t, lines):
+            continue
+        args = [a for f, a in zip(t.fields, t.children) if f == "args"]
+        node: cst.Call = t.node
+        for i, a in enumerate(args):
+            weight = (1.0 if node.args[i].keyword is not None else 0.6) * _near(target, a, lines)
+            yield t, node.with_changes(args=_without(list(node.args), i)), weight
+
+
+def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """One element of a list or set display on the lines removed (a dropped version, option or
+    file in a list). Sets keep at least one element (`{}` is a dict)."""
+    for t, _, _ in walk(target.tree):
+        if t.kind not in ("List", "Set") or not on_lines(target, t, lines):
+            continue
+        elems = list(t.node.elements)
+        if len(elems) < (2 if t.kind == "Set" else 1):
+            continue
+        for i, e in enumerate(t.children):
+            yield t, t.node.with_changes(elements=_without(elems, i)), _near(target, e, lines)
+
+
+def drop_operand(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A condition made less specific: `a and b` (or `a or b`) becomes `a`, or `b`."""
+    for t, parent, _ in walk(target.tree):
+        if t.kind != "BooleanOperation" or not on_lines(target, t, lines):
+            continue
+        node: cst.BooleanOperation = t.node
+        for keep, weight in ((node.left, 1.0), (node.right, 0.9)):
+            if node.lpar and not keep.lpar and isinstance(keep, _COMPOUND):
+                keep = keep.with_changes(lpar=node.lpar, rpar=node.rpar)  # keep the statement's layout
+            yield t, _hoisted(keep, parent), weight
+
+
+def unwrap(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A wrapper taken off: a call replaced by one of its positional arguments (`str(x)` -> `x`,
+    `cast(T, v)` -> `v`), a conditional expression by one of its branches."""
+    for t, parent, _ in walk(target.tree):
+        if not on_lines(target, t, lines):
+            continue
+        if t.kind == "Call":
+            node: cst.Call = t.node
+            pos = [a for a in node.args if a.keyword is None and not a.star]
+            for k, a in enumerate(pos):
+                # the last argument is usually the wrapped value (`cast(T, v)`, `wraps(f)(g)`)
+                yield t, _hoisted(a.value, parent), 1.0 if k == len(pos) - 1 else 0.6
+        elif t.kind == "IfExp":
+            ifexp: cst.IfExp = t.node
+            yield t, _hoisted(ifexp.body, parent), 1.0
+            yield t, _hoisted(ifexp.orelse, parent), 0.8
+
+
+_LITERALS = {"True": (("False", 1.0), ("None", 0.5)), "False": (("True", 1.0), ("None", 0.7)),
+             "None": (("False", 0.6), ("True", 0.4))}
+
+
+def swap_constant(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`True`, `False` and `None` exchanged for one another (a flipped default or flag, a
+    `getattr` default of `False` that should be `None`)."""
+    for t, _, _ in walk(target.tree):
+        if t.kind == "Name" and t.value in _LITERALS and on_lines(target, t, lines):
+            for new, weight in _LITERALS[t.value]:
+                yield t, t.node.with_changes(value=new), weight
+
+
+def negate_condition(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """The test of an `if`, `elif`, `while` or conditional expression negated (`not` added)."""
+    for t, _, _ in walk(target.tree):
+        if t.kind not in ("If", "While", "IfExp") or not on_lines(target, t, lines):
+            continue
+        test = t.children[t.fields.index("test")]
+        if not on_lines(target, test, lines) or isinstance(test.node, cst.UnaryOperation):
+            continue  # `not x` -> `x` is the template "drop not"
+        inner = test.node
+        if isinstance(inner, (cst.BooleanOperation, cst.IfExp, cst.NamedExpr, cst.Lambda)) and not inner.lpar:
+            inner = inner.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        yield test, cst.UnaryOperation(cst.Not(), inner), 1.0
+
+
+def _callee(node: ast.expr) -> str | None:
+    try:
+        return ast.unparse(node)
+    except (ValueError, AttributeError, RecursionError):
+        return None
+
+
+def _last_word(callee: str) -> str:
+    return callee.rsplit(".", 1)[-1]
+
+
+def _calls(target: Target) -> list[tuple[str, ast.Call]]:
+    got = target.__dict__.get("_calls")
+    if got is None:
+        tree = target._ast if target._ast is not None else ast.parse(target.source)
+        got = [(c, n) for n in ast.walk(tree) if isinstance(n, ast.Call) and (c := _callee(n.func))]
+        target.__dict__["_calls"] = got
+    return got
+
+
+def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A keyword argument that the file's other calls to the same function pass, added to a
+    call on the lines that lacks it (or given the value they agree on). Calls to a function of
+    a similar name (`HTTPTransport` for `AsyncHTTPTransport`) count with half the weight."""
+    calls = _calls(target)
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Call" or not on_lines(target, t, lines):
+            continue
+        node: cst.Call = t.node
+        callee = cst.Module([]).code_for_node(node.func)
+        try:
+            callee = ast.unparse(ast.parse(callee, mode="eval").body)
+        except SyntaxError:
+            continue
+        have = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        if any(a.star == "**" for a in node.args):
+            continue  # keywords may arrive through **kwargs
+        votes: Counter[tuple[str, str]] = Counter()
+        siblings = 0.0
+        first, last = target.span(t)
+        for other, call in calls:
+            if first <= call.lineno <= last and other == callee:
+                continue  # the call itself (or one nested in it with the same callee)
+            if other == callee:
+                share = 1.0
+            elif fuzz.ratio(_last_word(other), _last_word(callee)) >= 80:
+                share = 0.5
+            else:
+                continue
+            siblings += share
+            for kw in call.keywords:
+                if kw.arg is None:
+                    continue
+                src = ast.get_source_segment(target.source, kw.value)
+                if src is not None and "\n" not in src:
+                    votes[(kw.arg, src)] += share
+        if not siblings:
+            continue
+        best: dict[str, tuple[float, str]] = {}
+        for (name, src), v in votes.items():
+            if v > best.get(name, (0.0, ""))[0]:
+                best[name] = (v, src)
+        for name, (v, src) in sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:3]:
+            old = have.get(name)
+            if old is not None and cst.Module([]).code_for_node(old.value) == src:
+                continue
+            try:
+                value = cst.parse_expression(src)
+            except cst.ParserSyntaxError:
+                continue
+            weight = min(1.0, v / siblings)
+            if old is not None:
+                args = [a.with_changes(value=value) if a is old else a for a in node.args]
+            else:
+                args = _appended(list(node.args), cst.Arg(value=value, keyword=cst.Name(name),
+                                                          equal=cst.AssignEqual(cst.SimpleWhitespace(""),
+                                                                                cst.SimpleWhitespace(""))))
+            yield t, node.with_changes(args=args), weight
+
+
+def _appended(args: list[cst.Arg], new: cst.Arg) -> list[cst.Arg]:
+    """`new` after the last argument, before none of the `*args`/`**kwargs` rules are broken:
+    keywords go last, and the new one takes the layout of the last (a trailing comma stays)."""
+    if not args:
+        return [new]
+    last = args[-1]
+    comma = last.comma
+    space = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if isinstance(comma, cst.Comma):  # multi-line call with a trailing comma: repeat the layout
+        return [*args, new.with_changes(comma=comma)]
+    return [*args[:-1], last.with_changes(comma=space), new]
+
+
+_OPTIONAL = re.compile(r"\b((?:typing|t)\.)?Optional\[")
+
+
+def optional_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """An annotation on the lines made optional (`str` -> `str | None`, or `Optional[str]` as
+    the file spells it), or no longer optional (`str | None` -> `str`)."""
+    spelled = Counter(m.group(0) for m in _OPTIONAL.finditer(target.source))
+    pipes = target.source.count("| None")
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Annotation" or not on_lines(target, t, lines):
+            continue
+        ann: cst.BaseExpression = t.node.annotation
+        inner = _optional_of(ann)
+        if inner is not None:
+            yield t, t.node.with_changes(annotation=inner), 1.0
+            continue
+        if isinstance(ann, cst.SimpleString) or (isinstance(ann, cst.Name) and ann.value == "None"):
+            continue  # string annotations and None itself
+        union = cst.BinaryOperation(ann, cst.BitOr(), cst.Name("None"))
+        if spelled:
+            word = spelled.most_common(1)[0][0][:-1]
+            wrapped = cst.Subscript(cst.parse_expression(word), [cst.SubscriptElement(cst.Index(ann))])
+            first, second = (wrapped, union) if sum(spelled.values()) >= pipes else (union, wrapped)
+            yield t, t.node.with_changes(annotation=first), 1.0
+            yield t, t.node.with_changes(annotation=second), 0.5
+        else:
+            yield t, t.node.with_changes(annotation=union), 1.0
+
+
+def _optional_of(ann: cst.BaseExpression) -> cst.BaseExpression | None:
+    """X for `X | None`, `None | X` and `Optional[X]` (any prefix), else None."""
+    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+        for keep, drop in ((ann.left, ann.right), (ann.right, ann.left)):
+            if isinstance(drop, cst.Name) and drop.value == "None":
+                return keep
+    if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index):
+        base = ann.value
+        name = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
+        if name == "Optional":
+            return ann.slice[0].slice.value
+    return None
+
+
+STRUCTURAL = {"drop_argument": drop_argument, "drop_element": drop_element, "drop_operand": drop_operand,
+              "unwrap": unwrap, "swap_constant": swap_constant, "negate_condition": negate_condition,
+              "sibling_keyword": sibling_keyword, "optional_annotation": optional_annotation}
