@@ -43,6 +43,7 @@ from repairbot.mining.history import RepoError, git_failure, open_repo  # noqa: 
 from repairbot.mining.miner import mine  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
 from repairbot.pattern.kinds import KIND_LABELS  # noqa: E402
+from repairbot.tree import PARSE_ERRORS  # noqa: E402
 from repairbot.types import Pattern  # noqa: E402
 
 TOP = 5
@@ -72,6 +73,7 @@ class ConfigResult:
     repos: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     subsets: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     seconds: list[float] = field(default_factory=list)
+    per_pattern: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def _mined(path: str, split: str, jobs: int, cache: Path | None) -> list[Pattern]:
@@ -108,12 +110,15 @@ def _rank_of(fix: HeldOutFix, sources: list[str]) -> int | None:
         try:
             if normalised(src) == fix.after_key:
                 return i + 1
-        except cst.ParserSyntaxError:
+        except PARSE_ERRORS:
             continue
     return None
 
 
-def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled]) -> tuple[int | None, int | None, int, float]:
+def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled],
+             per_pattern: Counter[tuple[str, str]] | None = None) -> tuple[int | None, int | None, int, float]:
+    """(rank in the top 5, rank in the first 50, candidates, seconds). `per_pattern` counts, for
+    each built-in pattern, its candidates among the first 50 and those that are the human fix."""
     t0 = time.perf_counter()
     cands = suggest(path, fix.line, compiled, top=COVERAGE_DEPTH)
     dt = time.perf_counter() - t0
@@ -122,6 +127,12 @@ def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled]) -> tuple[int
     found = rank if rank is not None else _rank_of(fix, sources[TOP:])
     if found is not None and rank is None:
         found += TOP
+    if per_pattern is not None:
+        names = {c.pattern.id: c.pattern.name for c in compiled if c.pattern.origin == "builtin"}
+        for i, c in enumerate(cands):
+            if c.pattern_id in names:
+                per_pattern[(names[c.pattern_id], "proposed")] += 1
+                per_pattern[(names[c.pattern_id], "human")] += found == i + 1
     return rank, found, len(cands), dt
 
 
@@ -196,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--misses", type=Path, help="write every evaluated fix and its rank here (JSON lines)")
     ap.add_argument("--library-only", action="store_true",
                     help="do not mine: predict with the library alone (fast; for the development set)")
+    ap.add_argument("--per-pattern", action="store_true",
+                    help="print each built-in pattern's candidates among the first 50 and how many were the "
+                         "human fix (the measurement behind the built-ins' scores)")
     ap.add_argument("--leave-out", action="store_true",
                     help="for each repository, drop the library's support from it first (evaluating on a "
                          "library source repository without leaking its own fixes)")
@@ -277,7 +291,7 @@ def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, li
                  "before": fix.before_stmt, "after": fix.after_stmt}
     for c, compiled in compiled_sets.items():
         try:
-            rank, found, n, dt = _predict(fix, path, compiled)
+            rank, found, n, dt = _predict(fix, path, compiled, results[c].per_pattern)
         except UnreadableFile:
             rank, found, n, dt = None, None, 0, 0.0
         r = results[c]
@@ -307,6 +321,7 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
                                           "kinds": {k: _tally_json(v) for k, v in sorted(r.kinds.items())},
                                           "repos": {k: _tally_json(v) for k, v in sorted(r.repos.items())},
                                           "subsets": {k: _tally_json(v) for k, v in sorted(r.subsets.items())},
+                                          "per_pattern": {f"{k}\t{what}": v for (k, what), v in sorted(r.per_pattern.items())},
                                           "ms_per_prediction": {"median": _ms(r.seconds, 0.5),
                                                                 "p95": _ms(r.seconds, 0.95)}}
                                       for c, r in results.items()}}, indent=2))
@@ -344,6 +359,12 @@ def _report(args: argparse.Namespace, repos_out: list[dict], results: dict[str, 
         print(f"{c}: within reach (every word the human fix adds is in a pattern's template or an integer +/-1 of "
               f"the file's): {t.n}/{n}; of those, top-1 {t.top1} ({_pct(t.top1, t.n)}), top-5 {t.top5} "
               f"({_pct(t.top5, t.n)})")
+    if args.per_pattern:
+        for c in names:
+            pp = results[c].per_pattern
+            print(f"\n{c}: built-in pattern, candidates among the first {COVERAGE_DEPTH}, of which the human fix")
+            for name in sorted({k for k, _ in pp}, key=lambda k: (-pp[(k, "proposed")], k)):
+                print(f"  {name[:50]:50} {pp[(name, 'proposed')]:6} {pp[(name, 'human')]:4}")
     print()
     print(f"time per prediction (median / p95): floor, libcst parse of the file once: "
           f"{_ms(floor, 0.5):.1f} / {_ms(floor, 0.95):.1f} ms")

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from repairbot.deliver.check import precision, python_files  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
+from repairbot.tree import PARSE_ERRORS  # noqa: E402
 
 
 def floor(tree: Path, files: list[str]) -> tuple[float, float, int, int, int, int]:
@@ -48,7 +49,7 @@ def floor(tree: Path, files: list[str]) -> tuple[float, float, int, int, int, in
         lines += source.count("\n")
         try:
             cst.parse_module(source)
-        except cst.ParserSyntaxError:
+        except PARSE_ERRORS:
             unparsable += 1
     return time.perf_counter() - start, time.process_time() - cpu, lines, size, undecodable, unparsable
 

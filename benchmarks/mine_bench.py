@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.mining.history import open_repo, skip_reason, walk  # noqa: E402
 from repairbot.mining.miner import decode  # noqa: E402
+from repairbot.tree import PARSE_ERRORS  # noqa: E402
 
 
 def selected_blobs(path: str) -> tuple[int, int, list[str]]:
@@ -83,7 +84,7 @@ def main() -> int:
         try:
             cst.parse_module(text)
             parsed += 1
-        except cst.ParserSyntaxError:
+        except PARSE_ERRORS:
             failed += 1
     floor_b = time.perf_counter() - t
 

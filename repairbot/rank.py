@@ -3,7 +3,10 @@
 pattern prior (in [0, 1]), before any test has run:
     learned:  support_term * (0.5 + 0.5 * specificity) * (1 - 0.5 * rejection)
               support_term = 1 - 1 / (1 + support)        (2 edits -> 0.67, 5 -> 0.83)
-    built-in: 0.3 * (0.5 + 0.5 * specificity)             (generic operators rank below learned fixes)
+    built-in: 0.3 * (0.5 + 0.5 * specificity) * clamp(hit rate / BASE_RATE, 0.25, 4)
+              hit rate = (support + 30 * BASE_RATE) / (support + matches_unchanged + 30), the
+              smoothed share of its candidates that were the human fix on the development set
+              (pattern/builtin.py MEASURED); 1 for a built-in never measured
 
 acceptance (with an audit journal): prior *= clamp(posterior mean / 0.5, 0.2, 2), where the
     posterior is Beta(1 + merged + edited/2, 1 + closed + edited/2) over the pattern's outcomes
@@ -30,7 +33,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from repairbot.types import Differential, GeneratedTest, Patch, Pattern, Validation
+from repairbot.types import Differential, GeneratedTest, Patch, Pattern, Scores, Validation
 
 W_PRIOR, W_LOCATION, W_VALIDATION, W_COVERAGE, W_SIZE = 0.35, 0.20, 0.25, 0.10, 0.10
 
@@ -58,11 +61,24 @@ def pattern_prior(p: Pattern) -> float:
     s = p.scores
     spec = 0.5 + 0.5 * max(0.0, min(1.0, s.specificity))
     if p.origin == "builtin":
-        return 0.3 * spec
+        return 0.3 * spec * _measured_factor(s)
     support_term = 1.0 - 1.0 / (1.0 + max(0, s.support))
     # Rejection lowers a pattern but does not silence it: a pattern whose before side is common
     # (subscripts, comparisons) is still the right fix where the tests say so.
     return support_term * spec * (1.0 - 0.5 * max(0.0, min(1.0, s.rejection)))
+
+
+BASE_RATE = 0.016  # human fixes per built-in candidate over the whole development set (27 / 1,700)
+_SMOOTHING = 30  # candidates' worth of the base rate added to each measurement
+
+
+def _measured_factor(s: Scores) -> float:
+    """How much better than the average built-in this one's candidates were the human fix."""
+    n = s.support + s.matches_unchanged
+    if n == 0:
+        return 1.0
+    rate = (s.support + _SMOOTHING * BASE_RATE) / (n + _SMOOTHING)
+    return min(4.0, max(0.25, rate / BASE_RATE))
 
 
 def changed_lines(diff: str) -> int:

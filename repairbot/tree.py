@@ -16,6 +16,10 @@ from typing import Any
 
 import libcst as cst
 
+# What parsing untrusted code can raise: libcst's tokenizer accepts a few characters that are not
+# identifiers and then fails building the Name node (CSTValidationError, a SyntaxError).
+PARSE_ERRORS: tuple[type[Exception], ...] = (cst.ParserSyntaxError, cst.CSTValidationError)
+
 HOLE = "Hole"
 SLOT = "Slot"  # marks where an edit sits inside its context
 BLOCK = "Block"  # a run of statements: the root of a statement-level edit
@@ -219,7 +223,7 @@ def from_placeholders(code: str) -> str:
 
 
 def parse_template(template: str, kind: str) -> Tree:
-    """Parse a template with `{holes}`; `kind` is "expr" or "stmts". Raises cst.ParserSyntaxError."""
+    """Parse a template with `{holes}`; `kind` is "expr" or "stmts". Raises one of PARSE_ERRORS."""
     code = to_placeholders(template)
     if kind == "expr":
         return from_cst(cst.parse_expression(code), holes=True)

@@ -30,7 +30,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import libcst as cst  # noqa: E402
 
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.mining.engine import make_engine  # noqa: E402
@@ -38,7 +37,7 @@ from repairbot.mining.history import RepoError  # noqa: E402
 from repairbot.mining.many import RepoSpec, check_specs, collect_all, merge  # noqa: E402
 from repairbot.mining.miner import Collected  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
-from repairbot.tree import Tree, parse_template  # noqa: E402
+from repairbot.tree import PARSE_ERRORS, Tree, parse_template  # noqa: E402
 from repairbot.types import EditKind, Pattern  # noqa: E402
 
 
@@ -186,7 +185,7 @@ def cheap_filters(p: Pattern, args: argparse.Namespace) -> bool:
     try:
         return (p.scores.commits >= args.min_commits and concrete(p) >= args.min_concrete
                 and not not_a_code_fix(p) and not only_tooling(p))
-    except (cst.ParserSyntaxError, ValueError):
+    except (*PARSE_ERRORS, ValueError):
         return False  # a template that does not parse back would fail its examples anyway
 
 

@@ -98,3 +98,77 @@ def test_fix_repairs_an_off_by_one_literal(tmp_path, capsys):
                     "    assert last_index([1, 2]) == 1\n")
     doc = _fix(root, capsys)
     assert "+    return len(xs) - 1" in doc["patches"][0]["diff"]
+
+
+# structural operators (repairbot/matching/structural.py)
+
+def test_drop_argument_removes_each_argument_keeping_the_comma_style():
+    out = _sources("data = text.encode('utf-8', errors='x')\n", "drop_argument")
+    assert "data = text.encode(errors='x')\n" in out
+    assert "data = text.encode('utf-8')\n" in out
+    multi = "m = Pool(\n    a=1,\n    strict=True,\n)\n"
+    assert "m = Pool(\n    a=1,\n)\n" in _sources(multi, "drop_argument", {3})
+
+
+def test_drop_argument_prefers_keywords_and_the_flagged_line():
+    from repairbot.matching.structural import drop_argument
+    code = "m = Pool(\n    conn,\n    strict=True,\n    size=2,\n)\n"
+    target = Target.parse(code)
+    weights = {type(n).__name__ + ":" + ",".join(a.keyword.value if a.keyword else "_" for a in n.args): w
+               for _, n, w in drop_argument(target, {3})}
+    assert weights["Call:_,size"] == 1.0 and weights["Call:_,strict"] == 0.7 and weights["Call:strict,size"] == 0.42
+
+
+def test_drop_element_and_sets_never_become_dicts():
+    assert "xs = [1, 3]\n" in _sources("xs = [1, 2, 3]\n", "drop_element")
+    assert _sources("s = {1}\n", "drop_element") == []
+    assert sorted(_sources("s = {1, 2}\n", "drop_element")) == ["s = {1}\n", "s = {2}\n"]
+
+
+def test_drop_operand_keeps_either_side_and_parenthesises_when_needed():
+    out = _sources("if a != 'x' or b != 'y':\n    pass\n", "drop_operand")
+    assert sorted(out) == ["if a != 'x':\n    pass\n", "if b != 'y':\n    pass\n"]
+    assert sorted(_sources("ok = not (a and (b or c))\n", "drop_operand")) == \
+        ["ok = not (a and b)\n", "ok = not (a and c)\n", "ok = not (b or c)\n", "ok = not a\n"]
+
+
+def test_unwrap_takes_off_functions_and_conditionals_but_not_effects():
+    assert "return update(new_func, f)\n" in _sources("return update(cast(F, new_func), f)\n", "unwrap")
+    assert "y = a + b\n" in _sources("y = a + b if b else a\n", "unwrap")
+    assert "y = 2 * (a + b)\n" in _sources("y = 2 * str(a + b)\n", "unwrap")
+    assert _sources("log.write(x)\n", "unwrap") == []  # a call made for its effect
+
+
+def test_swap_constant_exchanges_true_false_none():
+    assert sorted(_sources("v = getattr(o, 'x', False)\n", "swap_constant")) == \
+        ["v = getattr(o, 'x', None)\n", "v = getattr(o, 'x', True)\n"]
+
+
+def test_negate_condition_adds_not_with_parentheses_around_boolean_tests():
+    assert _sources("if a or b:\n    go()\n", "negate_condition") == ["if not (a or b):\n    go()\n"]
+    assert _sources("while ready:\n    go()\n", "negate_condition") == ["while not ready:\n    go()\n"]
+    assert _sources("if not ready:\n    go()\n", "negate_condition") == []  # "drop not" does that
+
+
+def test_sibling_keyword_borrows_what_the_other_calls_to_the_function_pass():
+    code = ("a = open(p, encoding='utf-8')\nb = open(q, encoding='utf-8', newline='')\nc = open(r)\n"
+            "d = other(s)\n")
+    out = _sources(code, "sibling_keyword", {3})
+    assert code.replace("c = open(r)", "c = open(r, encoding='utf-8')") in out
+    assert code.replace("c = open(r)", "c = open(r, newline='')") in out
+    assert _sources(code, "sibling_keyword", {4}) == []  # no other call to `other`
+    # a value the siblings agree on replaces a different one; similar callee names count
+    code = "x = HTTPTransport(http1=http1)\ny = AsyncHTTPTransport(http2=True)\n"
+    assert _sources(code, "sibling_keyword", {2}) == [code.replace("(http2=True)", "(http2=True, http1=http1)")]
+    code = "x = f(k=1)\ny = f(k=1)\nz = f(k=2)\n"
+    assert _sources(code, "sibling_keyword", {3}) == [code.replace("f(k=2)", "f(k=1)")]
+    multi = "a = f(x, k=1)\nb = f(\n    y,\n)\n"
+    assert "a = f(x, k=1)\nb = f(\n    y,\n    k=1,\n)\n" in _sources(multi, "sibling_keyword", {2})
+
+
+def test_optional_annotation_follows_the_file_spelling_and_removes_optional():
+    assert _sources("def f(e: ValueError, x: t.Optional[int]): ...\n", "optional_annotation")[0] == \
+        "def f(e: t.Optional[ValueError], x: t.Optional[int]): ...\n"
+    assert "def f(x: int): ...\n" in _sources("def f(x: t.Optional[int]): ...\n", "optional_annotation")
+    assert _sources("reason: str | None\n", "optional_annotation") == ["reason: str\n"]
+    assert _sources("attr: str\n", "optional_annotation") == ["attr: str | None\n"]

@@ -16,14 +16,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
-
 from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan, split_lines
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
 from repairbot.matching.instantiate import InstantiationError, apply_match
 from repairbot.matching.match import Compiled, Target, compile_pattern, find_matches
-from repairbot.tree import parse_template
+from repairbot.tree import PARSE_ERRORS, parse_template
 from repairbot.types import EditKind, Pattern, Skip
 
 LINT_PRECISION = 0.9
@@ -70,7 +68,7 @@ def anchored(p: Pattern) -> bool:
     (`{h0}.{h1}.{h2}()`, `{h0} - {h1}`) it matches everywhere and would flag noise."""
     try:
         before = parse_template(p.before, "expr" if p.kind == EditKind.EXPR else "stmts")
-    except (cst.ParserSyntaxError, ValueError):
+    except (*PARSE_ERRORS, ValueError):
         return False
     return any(n.kind in _ANCHOR_KINDS and n.value and n.value not in _UNANCHORED for n in before.walk())
 
@@ -236,7 +234,7 @@ def _plain(st: _Setup, rel: str, source: str, lines: frozenset[int] | None) -> _
     """The reference path: parse the whole file, apply every pattern, keep real rewrites."""
     try:
         target = Target.parse(source)
-    except cst.ParserSyntaxError as e:
+    except PARSE_ERRORS as e:
         return _FileResult((), Skip("unreadable_file", rel, type(e).__name__), "whole")
     found: dict[str, Finding] = {}
     for r in rewrites(target, st.compiled, set(lines) if lines is not None else None):

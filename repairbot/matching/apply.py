@@ -14,6 +14,9 @@ from repairbot.matching.match import Compiled, Target, find_matches
 from repairbot.matching.operators import OPERATORS
 
 
+MAX_PER_OPERATOR = 6
+
+
 @dataclass(frozen=True)
 class Applied:
     compiled: Compiled
@@ -47,7 +50,10 @@ def rewrites(target: Target, patterns: Sequence[Compiled],
         if op is None:
             yield Failed(c, 0, f"unknown operator {c.pattern.guard!r}")
             continue
-        for old, new, weight in op(target, lines):
+        # only an operator's best rewrites: instantiating each costs a print of the region, and a
+        # long call or list would otherwise add dozens that never rank
+        best = sorted(op(target, lines), key=lambda r: -r[2])[:MAX_PER_OPERATOR]
+        for old, new, weight in best:
             first, last = target.span(old)
             try:
                 rw = replace_node(target.module, old.node, new, first, last)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from repairbot.matching.match import Match
-from repairbot.tree import BLOCK, from_cst, to_placeholders
+from repairbot.tree import BLOCK, PARSE_ERRORS, from_cst, to_placeholders
 
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
           cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple, cst.Dict, cst.Set, cst.Ellipsis)
@@ -69,7 +69,7 @@ def _checked(make, line: int, end_line: int) -> Rewrite:
         code = "".join(new_module.code_for_node(st) for st in changed)
         try:
             reparsed = cst.parse_module(code).body if changed else []
-        except cst.ParserSyntaxError as e:
+        except PARSE_ERRORS as e:
             last_error = f"generated code does not parse: {str(e).splitlines()[0]}"
             continue
         if [from_cst(x).key for x in reparsed] == [from_cst(x).key for x in changed]:

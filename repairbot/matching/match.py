@@ -18,7 +18,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from repairbot.context import block_context, block_owner, expr_context
 from repairbot.matching.region import Region, attribute_uses, file_names, find_region
-from repairbot.tree import BLOCK, HOLE, SLOT, Tree, from_cst, from_sexpr, parse_template
+from repairbot.tree import BLOCK, HOLE, PARSE_ERRORS, SLOT, Tree, from_cst, from_sexpr, parse_template
 from repairbot.types import EditKind, Pattern
 
 
@@ -69,10 +69,17 @@ class Target:
 
     def attributes(self) -> dict[str, frozenset[str]]:
         """The whole file's attribute names by receiver (`region.attribute_uses`), computed once."""
-        got = self.__dict__.get("_attributes")
+        return self._uses()[0]
+
+    def calls(self) -> list[tuple[str, ast.Call]]:
+        """The whole file's calls by the callee's last word (`region.attribute_uses`), computed once."""
+        return self._uses()[1]
+
+    def _uses(self) -> tuple[dict[str, frozenset[str]], list[tuple[str, ast.Call]]]:
+        got = self.__dict__.get("_attribute_uses")
         if got is None:
             got = attribute_uses(self._ast if self._ast is not None else ast.parse(self.source))
-            self.__dict__["_attributes"] = got
+            self.__dict__["_attribute_uses"] = got
         return got
 
     @classmethod
@@ -84,7 +91,7 @@ class Target:
     def read(cls, path: Path) -> Target:
         try:
             return cls.parse(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError) as e:
+        except (OSError, UnicodeDecodeError, *PARSE_ERRORS) as e:
             raise UnreadableFile(type(e).__name__) from None
 
     @classmethod
@@ -103,7 +110,7 @@ class Target:
                 whole._ast = tree
                 return whole
             module = cst.parse_module(region.text)
-        except cst.ParserSyntaxError as e:
+        except PARSE_ERRORS as e:
             raise UnreadableFile(type(e).__name__) from None
         shift = region.offset
         lines_ = {k: (a + shift, b + shift) for k, (a, b) in _positions(module).items()}

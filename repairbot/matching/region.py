@@ -135,12 +135,19 @@ def file_names(tree: ast.Module) -> frozenset[str]:
     return frozenset(out)
 
 
-def attribute_uses(tree: ast.Module) -> dict[str, frozenset[str]]:
-    """Each attribute name the file uses, by receiver (`self.log` -> {debug, info}); "" holds
-    every attribute name. The similar-attribute operator proposes these."""
+def attribute_uses(tree: ast.Module) -> tuple[dict[str, frozenset[str]], list[tuple[str, ast.Call]]]:
+    """Each attribute name the file uses, by receiver (`self.log` -> {debug, info}; "" holds
+    every attribute name), and its calls by the callee's last word (`obj.f(...)` -> "f"): what
+    the similar-attribute and sibling-keyword operators draw on, in one walk of the file."""
     out: dict[str, set[str]] = {"": set()}
+    calls: list[tuple[str, ast.Call]] = []
     for n in ast.walk(tree):
         if isinstance(n, ast.Attribute):
             out.setdefault(ast.unparse(n.value), set()).add(n.attr)
             out[""].add(n.attr)
-    return {k: frozenset(v) for k, v in out.items()}
+        elif isinstance(n, ast.Call):
+            f = n.func
+            word = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+            if word:
+                calls.append((word, n))
+    return {k: frozenset(v) for k, v in out.items()}, calls

@@ -20,7 +20,7 @@ import libcst as cst
 from rapidfuzz import fuzz
 
 from repairbot.matching.match import Target
-from repairbot.tree import Tree
+from repairbot.tree import PARSE_ERRORS, Tree
 
 Rewrite = tuple[Tree, cst.CSTNode, float]  # (node to replace, replacement, weight in (0, 1])
 
@@ -110,10 +110,15 @@ def unwrap(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             continue
         if t.kind == "Call":
             node: cst.Call = t.node
+            if parent is not None and parent.kind == "Expr":
+                continue  # `log.write(x)` -> `x`: a call made for its effect is no wrapper
             pos = [a for a in node.args if a.keyword is None and not a.star]
+            # a function wraps its argument (`str(x)`, `cast(T, v)`); a method's argument is
+            # rarely the value it stands for (`d.get(k)` -> `k`)
+            base = 0.3 if isinstance(node.func, cst.Attribute) and node.func.attr.value != "cast" else 1.0
             for k, a in enumerate(pos):
-                # the last argument is usually the wrapped value (`cast(T, v)`, `wraps(f)(g)`)
-                yield t, _hoisted(a.value, parent), 1.0 if k == len(pos) - 1 else 0.6
+                # the last argument is usually the wrapped value (`cast(T, v)`)
+                yield t, _hoisted(a.value, parent), base * (1.0 if k == len(pos) - 1 else 0.6)
         elif t.kind == "IfExp":
             ifexp: cst.IfExp = t.node
             yield t, _hoisted(ifexp.body, parent), 1.0
@@ -147,31 +152,30 @@ def negate_condition(target: Target, lines: set[int] | None) -> Iterator[Rewrite
         yield test, cst.UnaryOperation(cst.Not(), inner), 1.0
 
 
-def _callee(node: ast.expr) -> str | None:
+def _segment(target: Target, node: ast.expr) -> str | None:
+    """A one-line node's source (ast.get_source_segment splits the whole file on every call)."""
+    if node.end_lineno != node.lineno or node.end_col_offset is None:
+        return None
+    lines = target.__dict__.get("_lines")
+    if lines is None:
+        lines = target.__dict__["_lines"] = target.source.splitlines()
+    if node.lineno > len(lines):
+        return None
+    return lines[node.lineno - 1].encode()[node.col_offset:node.end_col_offset].decode(errors="replace")
+
+
+def _unparse(node: ast.expr) -> str | None:
     try:
         return ast.unparse(node)
     except (ValueError, AttributeError, RecursionError):
         return None
 
 
-def _last_word(callee: str) -> str:
-    return callee.rsplit(".", 1)[-1]
-
-
-def _calls(target: Target) -> list[tuple[str, ast.Call]]:
-    got = target.__dict__.get("_calls")
-    if got is None:
-        tree = target._ast if target._ast is not None else ast.parse(target.source)
-        got = [(c, n) for n in ast.walk(tree) if isinstance(n, ast.Call) and (c := _callee(n.func))]
-        target.__dict__["_calls"] = got
-    return got
-
-
 def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A keyword argument that the file's other calls to the same function pass, added to a
     call on the lines that lacks it (or given the value they agree on). Calls to a function of
     a similar name (`HTTPTransport` for `AsyncHTTPTransport`) count with half the weight."""
-    calls = _calls(target)
+    calls = target.calls()
     for t, _, _ in walk(target.tree):
         if t.kind != "Call" or not on_lines(target, t, lines):
             continue
@@ -184,15 +188,17 @@ def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
         have = {a.keyword.value: a for a in node.args if a.keyword is not None}
         if any(a.star == "**" for a in node.args):
             continue  # keywords may arrive through **kwargs
+        word = callee.rsplit(".", 1)[-1]
         votes: Counter[tuple[str, str]] = Counter()
         siblings = 0.0
         first, last = target.span(t)
-        for other, call in calls:
-            if first <= call.lineno <= last and other == callee:
-                continue  # the call itself (or one nested in it with the same callee)
-            if other == callee:
-                share = 1.0
-            elif fuzz.ratio(_last_word(other), _last_word(callee)) >= 80:
+        for other_word, call in calls:
+            if other_word == word:
+                other = _unparse(call.func)
+                if other is None or (first <= call.lineno <= last and other == callee):
+                    continue  # the call itself (or one nested in it with the same callee)
+                share = 1.0 if other == callee else 0.5
+            elif fuzz.ratio(other_word, word) >= 80:
                 share = 0.5
             else:
                 continue
@@ -200,8 +206,8 @@ def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
             for kw in call.keywords:
                 if kw.arg is None:
                     continue
-                src = ast.get_source_segment(target.source, kw.value)
-                if src is not None and "\n" not in src:
+                src = _segment(target, kw.value)
+                if src is not None:
                     votes[(kw.arg, src)] += share
         if not siblings:
             continue
@@ -215,29 +221,31 @@ def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
                 continue
             try:
                 value = cst.parse_expression(src)
-            except cst.ParserSyntaxError:
+            except PARSE_ERRORS:
                 continue
             weight = min(1.0, v / siblings)
             if old is not None:
                 args = [a.with_changes(value=value) if a is old else a for a in node.args]
             else:
-                args = _appended(list(node.args), cst.Arg(value=value, keyword=cst.Name(name),
+                args = _appended(node, cst.Arg(value=value, keyword=cst.Name(name),
                                                           equal=cst.AssignEqual(cst.SimpleWhitespace(""),
                                                                                 cst.SimpleWhitespace(""))))
             yield t, node.with_changes(args=args), weight
 
 
-def _appended(args: list[cst.Arg], new: cst.Arg) -> list[cst.Arg]:
-    """`new` after the last argument, before none of the `*args`/`**kwargs` rules are broken:
-    keywords go last, and the new one takes the layout of the last (a trailing comma stays)."""
+def _appended(node: cst.Call, new: cst.Arg) -> list[cst.Arg]:
+    """`new` after the last argument in the call's own layout: one per line with a trailing
+    comma stays so, a one-line call gets `, new`."""
+    args = list(node.args)
     if not args:
         return [new]
     last = args[-1]
-    comma = last.comma
-    space = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if isinstance(comma, cst.Comma):  # multi-line call with a trailing comma: repeat the layout
-        return [*args, new.with_changes(comma=comma)]
-    return [*args[:-1], last.with_changes(comma=space), new]
+    if isinstance(last.comma, cst.Comma):  # trailing comma: the gap between arguments, repeated
+        gap = args[-2].comma.whitespace_after if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) \
+            else node.whitespace_before_args
+        return [*args[:-1], last.with_changes(comma=last.comma.with_changes(whitespace_after=gap)),
+                new.with_changes(comma=last.comma)]
+    return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), new]
 
 
 _OPTIONAL = re.compile(r"\b((?:typing|t)\.)?Optional\[")

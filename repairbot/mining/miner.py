@@ -40,6 +40,7 @@ from repairbot.mining.history import (
 from repairbot.mining.lines import statement_lines
 from repairbot.mining.regions import Region, changed_regions
 from repairbot.pattern.verify import problems
+from repairbot.tree import PARSE_ERRORS
 from repairbot.types import Edit, MineResult, Pattern, Skip
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -127,7 +128,7 @@ def _process_file(repo: git.Repo, sha: str, ch: FileChange, cfg: MineConfig, who
             new = _edits(before, after, Where(sha, ch.path), False)
         else:
             new = [e for r in regions for e in _region_edits(r, before, after, Where(sha, ch.path, r.line_offset))]
-    except cst.ParserSyntaxError:
+    except PARSE_ERRORS:
         return "syntax_error"
     out.extend(new)
     return None if new else "no_edits"
@@ -286,7 +287,7 @@ def _count_matches(args: tuple[str, list[Pattern]]) -> dict[str, int]:
     try:
         compile(source, "<head>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         target = Target.parse(source, positions=False)
-    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+    except (SyntaxError, ValueError, *PARSE_ERRORS):
         return {}
     counts: dict[str, int] = {}
     for m in find_matches(target, [compile_pattern(p) for p in patterns]):

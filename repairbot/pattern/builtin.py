@@ -8,7 +8,7 @@ both documentation and a test). `python -m repairbot.pattern.builtin` writes the
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from repairbot.abstraction.cluster import pattern_id
 from repairbot.tree import parse_template
@@ -25,6 +25,8 @@ class Op:
     kind: EditKind = EditKind.EXPR
     at_block_end: bool = False
     guard: str | None = None  # a procedural operator in repairbot.matching.operators
+    # (human fixes, candidates) among the first 50 suggestions on the development set: see MEASURED
+    measured: tuple[int, int] = (0, 0)
 
 
 E, S = EditKind.EXPR, EditKind.STMTS
@@ -116,6 +118,24 @@ OPS: tuple[Op, ...] = (
 )
 
 
+# How often each built-in's candidate was the human fix, measured on the development set: the
+# single-statement fix commits in the last 20% of 23 of the library's source repositories, with
+# the library minus each repository's own support (never the held-out repositories):
+#   python benchmarks/accuracy_bench.py <the 23 clones> --library-only --leave-out --per-pattern
+# Each pair is (candidates that were the human fix, candidates among the first 50). A built-in's
+# support is the first number and its rejection the share of the second that was not the human
+# fix, Getafix's measure; `rank.pattern_prior` turns them into a prior.
+MEASURED: dict[str, tuple[int, int]] = {
+    "similar name in scope": (4, 755), "similar attribute of the file": (1, 215),
+    "drop a call argument": (4, 206), "drop a list element": (3, 123), "unwrap a call or conditional": (2, 101),
+    "optional annotation": (5, 71), "integer literal +/- 1": (1, 53), "True, False, None exchanged": (3, 46),
+    "negate a condition": (0, 31), "keyword argument the sibling calls pass": (1, 28),
+    "dict.get instead of []": (0, 26), "drop an operand of and/or": (3, 24), "swap arguments": (0, 16),
+    "missing return": (0, 9), "flip in": (0, 7), "or to and": (0, 7), "flip !=": (0, 6), "+ to -": (0, 4),
+    "/ to //": (0, 4), "and to or": (0, 4), "drop not": (0, 4), "flip ==": (0, 3), "flip is not": (0, 3),
+}
+
+
 def to_pattern(op: Op) -> Pattern:
     kind = "expr" if op.kind == EditKind.EXPR else "stmts"
     tree = parse_template(op.before, kind)
@@ -130,7 +150,9 @@ def to_pattern(op: Op) -> Pattern:
         holes=tuple(tree.holes()),
         context=None,
         at_block_end=op.at_block_end,
-        scores=Scores(support=0, commits=0, files=0, specificity=spec),
+        scores=Scores(support=op.measured[0], commits=0, files=0, specificity=spec,
+                      matches_unchanged=op.measured[1] - op.measured[0],
+                      rejection=round(1 - op.measured[0] / op.measured[1], 4) if op.measured[1] else 0.0),
         examples=(Example(*op.example),),
         name=op.name,
         category=op.category,
@@ -140,7 +162,7 @@ def to_pattern(op: Op) -> Pattern:
 
 
 def builtin_patterns() -> list[Pattern]:
-    return [to_pattern(op) for op in OPS]
+    return [to_pattern(replace(op, measured=MEASURED.get(op.name, (0, 0)))) for op in OPS]
 
 
 if __name__ == "__main__":  # pragma: no cover

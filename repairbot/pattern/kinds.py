@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from repairbot.tree import BLOCK, Tree, from_cst, parse_template
+from repairbot.tree import BLOCK, PARSE_ERRORS, Tree, from_cst, parse_template
 from repairbot.types import EditKind, Pattern
 
 KINDS: tuple[tuple[str, str], ...] = (
@@ -56,7 +56,7 @@ def classify(p: Pattern) -> str:
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     try:
         before, after = parse_template(p.before, kind), parse_template(p.after, kind)
-    except (cst.ParserSyntaxError, ValueError):
+    except (*PARSE_ERRORS, ValueError):
         return "other"
     return classify_trees(before, after)
 
@@ -215,10 +215,10 @@ def fix_kind(before_code: str, after_code: str) -> str:
     for code in (before_code, after_code):
         try:
             trees.append(from_cst(cst.parse_module(code)))
-        except cst.ParserSyntaxError:
+        except PARSE_ERRORS:
             try:
                 trees.append(from_cst(cst.parse_expression(code.strip())))
-            except cst.ParserSyntaxError:
+            except PARSE_ERRORS:
                 return "other"
     before, after = trees
     return "other" if before.key == after.key else classify_trees(before, after)

@@ -44,7 +44,7 @@ def _row(kind: str, description: str, pats: list[Pattern]) -> KindRow:
         repos = p.commit_repos or ("",) * len(p.commits)
         commits.update(zip(repos, p.commits))
     return KindRow(kind, description, len(pats), sum(p.origin != "builtin" for p in pats),
-                   sum(p.scores.support for p in pats), len(commits), len({r for r, _ in commits}))
+                   sum(p.scores.support for p in pats if p.origin != "builtin"), len(commits), len({r for r, _ in commits}))
 
 
 def render_table(rows: list[KindRow]) -> str:

@@ -11,7 +11,7 @@ import libcst as cst
 
 from repairbot.matching.apply import Failed, rewrites
 from repairbot.matching.match import Target, compile_pattern
-from repairbot.tree import from_cst
+from repairbot.tree import PARSE_ERRORS, from_cst
 from repairbot.types import Example, Pattern
 
 
@@ -21,7 +21,7 @@ def example_problem(p: Pattern, ex: Example) -> str | None:
         compiled = compile_pattern(p)
         target = Target.parse(ex.before)
         want = from_cst(cst.parse_module(ex.after)).key
-    except (cst.ParserSyntaxError, ValueError) as e:
+    except (*PARSE_ERRORS, ValueError) as e:
         return f"cannot parse: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     found = False
     for r in rewrites(target, [compiled]):
