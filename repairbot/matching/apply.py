@@ -13,7 +13,6 @@ from repairbot.matching.instantiate import InstantiationError, apply_match, repl
 from repairbot.matching.match import Compiled, Target, find_matches
 from repairbot.matching.operators import OPERATORS
 
-
 MAX_PER_OPERATOR = 6
 
 
