@@ -15,12 +15,10 @@ import libcst as cst
 from rapidfuzz import fuzz
 
 from repairbot.matching.match import Target
-from repairbot.matching.structural import STRUCTURAL
+from repairbot.matching.structural import STRUCTURAL, Rewrite
 from repairbot.matching.structural import on_lines as _on_lines
 from repairbot.matching.structural import walk as _walk
-from repairbot.tree import Tree
 
-Rewrite = tuple[Tree, cst.CSTNode, float]  # (node to replace, replacement, weight in (0, 1])
 Operator = Callable[[Target, "set[int] | None"], Iterator[Rewrite]]
 
 MAX_NAME_SUGGESTIONS = 3
