@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from repairbot.cli import main
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.match import Target, compile_pattern
@@ -172,3 +175,54 @@ def test_optional_annotation_follows_the_file_spelling_and_removes_optional():
     assert "def f(x: int): ...\n" in _sources("def f(x: t.Optional[int]): ...\n", "optional_annotation")
     assert _sources("reason: str | None\n", "optional_annotation") == ["reason: str\n"]
     assert _sources("attr: str\n", "optional_annotation") == ["attr: str | None\n"]
+
+
+def test_drop_element_also_drops_an_imported_name():
+    out = _sources("from m import (\n    a,\n    b,\n)\n", "drop_element", {1})
+    assert "from m import (\n    a,\n)\n" in out and "from m import (\n    b,\n)\n" in out
+    assert _sources("from m import a\n", "drop_element") == []
+
+
+def test_none_test_turns_truth_tests_into_none_tests_and_back():
+    assert _sources("if items:\n    use(items)\n", "none_test") == ["if items is not None:\n    use(items)\n"]
+    assert _sources("if not x.y:\n    go()\n", "none_test") == ["if x.y is None:\n    go()\n"]
+    assert sorted(_sources("if a and b is not None:\n    go()\n", "none_test")) == \
+        ["if a and b:\n    go()\n", "if a is not None and b is not None:\n    go()\n"]
+    assert _sources("x = 1\n", "none_test") == []
+
+
+def test_self_attribute_adds_a_forgotten_self_and_removes_a_wrong_one():
+    code = "class C:\n    def f(self, ignore):\n        self.size = 1\n        return size + self.ignore\n"
+    out = _sources(code, "self_attribute", {4})
+    assert code.replace("return size", "return self.size") in out
+    assert code.replace("self.ignore\n", "ignore\n") in out
+    assert all("self.self" not in o for o in out)
+    assert _sources(code, "self_attribute", {3}) == []  # an assignment target is left alone
+
+
+def test_similar_keyword_renames_to_a_close_keyword_or_parameter_of_the_file():
+    code = "def parse(text, parse_all=False): ...\nparse(s, parseAll=True)\n"
+    assert _sources(code, "similar_keyword", {2}) == [code.replace("parseAll=True", "parse_all=True")]
+    assert _sources("f(colour=1)\ng(x=2)\n", "similar_keyword") == []  # nothing close enough
+
+
+_SNIPPETS = (
+    "x = f(a, k=1)\n", "if a and not b:\n    y = [1, 2]\n", "while x is not None:\n    x = g(x, k=True)\n",
+    "def h(self, a: int | None = None, b: str = ''):\n    return self.a if a else None\n",
+    "from m import (p, q)\n", "z = cast(T, a) if b is not None else {1, 2}\n", "w = f(k=2)\n",
+    "class K:\n    size = 0\n    def m(self):\n        return size * self.size\n",
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(_SNIPPETS), min_size=1, max_size=5), st.integers(1, 12))
+def test_every_operator_rewrite_is_valid_python_that_changes_the_file(parts: list[str], line: int) -> None:
+    import ast
+
+    code = "".join(parts)
+    target = Target.parse(code)
+    for op in OPS.values():
+        for r in rewrites(target, [op], {line}):
+            if isinstance(r, Applied):
+                ast.parse(r.new_source)
+                assert r.new_source != code

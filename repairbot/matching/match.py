@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from repairbot.context import block_context, block_owner, expr_context
-from repairbot.matching.region import Region, attribute_uses, file_names, find_region
+from repairbot.matching.region import Region, Uses, attribute_uses, file_names, find_region
 from repairbot.tree import BLOCK, HOLE, PARSE_ERRORS, SLOT, Tree, from_cst, from_sexpr, parse_template
 from repairbot.types import EditKind, Pattern
 
@@ -69,13 +69,13 @@ class Target:
 
     def attributes(self) -> dict[str, frozenset[str]]:
         """The whole file's attribute names by receiver (`region.attribute_uses`), computed once."""
-        return self._uses()[0]
+        return self.uses().attributes
 
     def calls(self) -> list[tuple[str, ast.Call]]:
-        """The whole file's calls by the callee's last word (`region.attribute_uses`), computed once."""
-        return self._uses()[1]
+        """The whole file's calls by the callee's last word."""
+        return self.uses().calls
 
-    def _uses(self) -> tuple[dict[str, frozenset[str]], list[tuple[str, ast.Call]]]:
+    def uses(self) -> Uses:
         got = self.__dict__.get("_attribute_uses")
         if got is None:
             got = attribute_uses(self._ast if self._ast is not None else ast.parse(self.source))

@@ -18,6 +18,7 @@ from repairbot.matching.match import Target
 from repairbot.matching.structural import STRUCTURAL, Rewrite
 from repairbot.matching.structural import on_lines as _on_lines
 from repairbot.matching.structural import walk as _walk
+from repairbot.tree import Tree
 
 Operator = Callable[[Target, "set[int] | None"], Iterator[Rewrite]]
 
@@ -50,6 +51,12 @@ def _occurrences(target: Target) -> dict[str, list[int]]:
     return occ
 
 
+def _is_variable(t: Tree, parent: Tree | None, field: str) -> bool:
+    """A Name used as a variable: not an attribute name, definition, parameter or keyword."""
+    return t.kind == "Name" and not (parent is not None and parent.kind in (
+        "Attribute", "FunctionDef", "ClassDef", "Param", "Arg", "ImportAlias", "Decorator") and field != "value")
+
+
 def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A variable on the lines replaced by the closest other names of the file.
 
@@ -63,10 +70,7 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     scope = set(occ) | (set(target.names) if target.names is not None else set())
     pool = sorted(n for n in scope if n.isidentifier() and n not in _CONSTANTS)  # stable ties
     for t, parent, field in _walk(target.tree):
-        if t.kind != "Name" or not _on_lines(target, t, lines):
-            continue
-        if parent is not None and (parent.kind in ("Attribute", "FunctionDef", "ClassDef", "Param", "Arg",
-                                                   "ImportAlias", "Decorator") and field != "value"):
+        if not _is_variable(t, parent, field) or not _on_lines(target, t, lines):
             continue  # attribute names, definitions, parameters and keywords are not variables
         value = t.value or ""
         if value in _CONSTANTS:
@@ -124,5 +128,50 @@ def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrit
             yield attr, attr.node.with_changes(value=name), weight
 
 
+def self_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`x` -> `self.x` where the file uses `self.x` (a forgotten `self.`), and `self.x` -> `x`
+    where `x` is a name of the parsed def (a parameter shadowed by the attribute)."""
+    on_self = target.attributes().get("self", frozenset())
+    local = set(_occurrences(target))
+    for t, parent, field in _walk(target.tree):
+        if not _on_lines(target, t, lines):
+            continue
+        if _is_variable(t, parent, field) and t.value in on_self and t.value not in _CONSTANTS:
+            if parent is not None and parent.kind == "Attribute" and field == "value":
+                continue  # `x.y` -> `self.x.y` is rare; the receiver itself stays
+            yield t, cst.Attribute(cst.Name("self"), cst.Name(t.value)), 1.0
+        elif t.kind == "Attribute" and t.children[0].kind == "Name" and t.children[0].value == "self":
+            attr = t.children[-1].value
+            if attr and attr in local and not (parent is not None and parent.kind == "AssignTarget"):
+                yield t, cst.Name(attr), 1.0
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A keyword argument renamed to a close keyword or parameter name of the file
+    (`parseAll=` -> `parse_all=`, `colour=` -> `color=`): spelling, with case and underscores
+    ignored as well; the three best at 70% or more."""
+    pool = sorted(target.uses().keywords)
+    for t, _, _ in _walk(target.tree):
+        if t.kind != "Arg" or "keyword" not in t.fields or not _on_lines(target, t, lines):
+            continue
+        kw = t.node.keyword
+        old = kw.value
+        scored = []
+        for name in pool:
+            if name == old:
+                continue
+            sim = max(fuzz.ratio(old, name), fuzz.ratio(_squash(old), _squash(name))) / 100
+            if sim >= 0.7:
+                scored.append((round(sim, 6), name))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        for weight, name in scored[:MAX_NAME_SUGGESTIONS]:
+            yield t, t.node.with_changes(keyword=kw.with_changes(value=name)), weight
+
+
 OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
-                                  "similar_attribute": similar_attribute, **STRUCTURAL}
+                                  "similar_attribute": similar_attribute, "self_attribute": self_attribute,
+                                  "similar_keyword": similar_keyword, **STRUCTURAL}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,19 @@ def file_names(tree: ast.Module) -> frozenset[str]:
     return frozenset(out)
 
 
-def attribute_uses(tree: ast.Module) -> tuple[dict[str, frozenset[str]], list[tuple[str, ast.Call]]]:
-    """Each attribute name the file uses, by receiver (`self.log` -> {debug, info}; "" holds
-    every attribute name), and its calls by the callee's last word (`obj.f(...)` -> "f"): what
-    the similar-attribute and sibling-keyword operators draw on, in one walk of the file."""
+class Uses(NamedTuple):
+    """What some operators draw on from the whole file, gathered in one walk."""
+
+    attributes: dict[str, frozenset[str]]  # receiver (`self.log`) -> attribute names; "" -> all
+    calls: list[tuple[str, ast.Call]]  # by the callee's last word (`obj.f(...)` -> "f")
+    keywords: frozenset[str]  # keyword argument and parameter names
+
+
+def attribute_uses(tree: ast.Module) -> Uses:
+    """The file's attribute names by receiver, calls by callee, keyword and parameter names."""
     out: dict[str, set[str]] = {"": set()}
     calls: list[tuple[str, ast.Call]] = []
+    keywords: set[str] = set()
     for n in ast.walk(tree):
         if isinstance(n, ast.Attribute):
             out.setdefault(ast.unparse(n.value), set()).add(n.attr)
@@ -150,4 +158,7 @@ def attribute_uses(tree: ast.Module) -> tuple[dict[str, frozenset[str]], list[tu
             word = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
             if word:
                 calls.append((word, n))
-    return {k: frozenset(v) for k, v in out.items()}, calls
+            keywords.update(k.arg for k in n.keywords if k.arg)
+        elif isinstance(n, ast.arg):
+            keywords.add(n.arg)
+    return Uses({k: frozenset(v) for k, v in out.items()}, calls, frozenset(keywords))

@@ -79,8 +79,15 @@ def drop_argument(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """One element of a list or set display on the lines removed (a dropped version, option or
-    file in a list). Sets keep at least one element (`{}` is a dict)."""
+    file in a list), or one name of a `from ... import` with several. Sets keep at least one
+    element (`{}` is a dict)."""
     for t, _, _ in walk(target.tree):
+        if t.kind == "ImportFrom" and on_lines(target, t, lines) and not isinstance(t.node.names, cst.ImportStar):
+            names = list(t.node.names)
+            if len(names) >= 2:
+                for i, alias in enumerate(t.children[-len(names):]):
+                    yield t, t.node.with_changes(names=_without(names, i)), _near(target, alias, lines)
+            continue
         if t.kind not in ("List", "Set") or not on_lines(target, t, lines):
             continue
         elems = list(t.node.elements)
@@ -291,6 +298,32 @@ def _optional_of(ann: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
-STRUCTURAL = {"drop_argument": drop_argument, "drop_element": drop_element, "drop_operand": drop_operand,
+def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A truth test made a `None` test and back: `if x:` -> `if x is not None:` (an empty value
+    is not a missing one), `if not x:` -> `if x is None:`, and `x is not None` -> `x`."""
+    for t, _, _ in walk(target.tree):
+        if t.kind not in ("If", "While", "IfExp") or not on_lines(target, t, lines):
+            continue
+        test = t.children[t.fields.index("test")]
+        operands = [test]
+        if isinstance(test.node, cst.BooleanOperation) and not test.node.lpar:
+            operands = [test.children[0], test.children[-1]]
+        for op in operands:
+            node = op.node
+            if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+                yield op, cst.Comparison(node, [cst.ComparisonTarget(cst.IsNot(), cst.Name("None"))]), 1.0
+            elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not) and \
+                    isinstance(node.expression, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+                yield op, cst.Comparison(node.expression, [cst.ComparisonTarget(cst.Is(), cst.Name("None"))]), 1.0
+            elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+                c = node.comparisons[0]
+                if isinstance(c.comparator, cst.Name) and c.comparator.value == "None":
+                    if isinstance(c.operator, cst.IsNot):
+                        yield op, node.left, 0.8
+                    elif isinstance(c.operator, cst.Is):
+                        yield op, cst.UnaryOperation(cst.Not(), node.left), 0.8
+
+
+STRUCTURAL = {"none_test": none_test, "drop_argument": drop_argument, "drop_element": drop_element, "drop_operand": drop_operand,
               "unwrap": unwrap, "swap_constant": swap_constant, "negate_condition": negate_condition,
               "sibling_keyword": sibling_keyword, "optional_annotation": optional_annotation}
