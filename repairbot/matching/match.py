@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from repairbot.context import block_context, block_owner, expr_context
-from repairbot.matching.region import Region, Uses, attribute_uses, file_names, find_region
+from repairbot.matching.region import FileIndex, Region, find_region, scan
 from repairbot.tree import BLOCK, HOLE, PARSE_ERRORS, SLOT, Tree, from_cst, from_sexpr, parse_template
 from repairbot.types import EditKind, Pattern
 
@@ -68,18 +68,19 @@ class Target:
     _ast: ast.Module | None = field(default=None, repr=False, compare=False)  # the whole file, if parsed
 
     def attributes(self) -> dict[str, frozenset[str]]:
-        """The whole file's attribute names by receiver (`region.attribute_uses`), computed once."""
-        return self.uses().attributes
+        """The whole file's attribute names by receiver (`region.scan`)."""
+        return self.index().attributes
 
     def calls(self) -> list[tuple[str, ast.Call]]:
         """The whole file's calls by the callee's last word."""
-        return self.uses().calls
+        return self.index().calls
 
-    def uses(self) -> Uses:
-        got = self.__dict__.get("_attribute_uses")
+    def index(self) -> FileIndex:
+        """The whole file's `region.scan`, once (a region target has it from `read_around`)."""
+        got = self.__dict__.get("_index")
         if got is None:
-            got = attribute_uses(self._ast if self._ast is not None else ast.parse(self.source))
-            self.__dict__["_attribute_uses"] = got
+            got = scan(self._ast if self._ast is not None else ast.parse(self.source))
+            self.__dict__["_index"] = got
         return got
 
     @classmethod
@@ -114,7 +115,10 @@ class Target:
             raise UnreadableFile(type(e).__name__) from None
         shift = region.offset
         lines_ = {k: (a + shift, b + shift) for k, (a, b) in _positions(module).items()}
-        return cls(source, module, from_cst(module), lines_, region, file_names(tree), tree)
+        index = scan(tree)
+        got = cls(source, module, from_cst(module), lines_, region, index.names, tree)
+        got.__dict__["_index"] = index
+        return got
 
     def whole(self, new_module_code: str) -> str | None:
         """The whole file for a rewritten module (None if the rewrite left the region)."""

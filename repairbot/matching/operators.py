@@ -90,7 +90,7 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 
 def _receiver_key(node: cst.CSTNode) -> str | None:
-    """A receiver as `ast.unparse` writes it, to compare with `region.attribute_uses`."""
+    """A receiver as `ast.unparse` writes it, to compare with `region.scan`'s receivers."""
     try:
         return ast.unparse(ast.parse("(" + cst.Module([]).code_for_node(node) + ")", mode="eval").body)
     except (SyntaxError, ValueError):
@@ -132,7 +132,7 @@ def self_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`x` -> `self.x` where the file uses `self.x` (a forgotten `self.`), and `self.x` -> `x`
     where `x` is a name of the parsed def (a parameter shadowed by the attribute)."""
     on_self = target.attributes().get("self", frozenset())
-    local = set(_occurrences(target))
+    tree = target._ast if target._ast is not None else ast.parse(target.source)
     for t, parent, field in _walk(target.tree):
         if not _on_lines(target, t, lines):
             continue
@@ -142,8 +142,30 @@ def self_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield t, cst.Attribute(cst.Name("self"), cst.Name(t.value)), 1.0
         elif t.kind == "Attribute" and t.children[0].kind == "Name" and t.children[0].value == "self":
             attr = t.children[-1].value
-            if attr and attr in local and not (parent is not None and parent.kind == "AssignTarget"):
+            if attr and not (parent is not None and parent.kind == "AssignTarget") and \
+                    attr in _def_locals(tree, target.span(t)[0]):
                 yield t, cst.Name(attr), 1.0
+
+
+def _def_locals(tree: ast.Module, line: int) -> set[str]:
+    """Parameters and assigned names of the innermost def around `line` (from the whole file's
+    `ast`, so a region parse and a whole-file parse agree)."""
+    node: ast.AST = tree
+    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    while True:
+        inner = next((c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.excepthandler))
+                      and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
+        if inner is None:
+            break
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found = inner
+        node = inner
+    if found is None:
+        return set()
+    a = found.args
+    out = {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None}
+    out.update(n.id for n in ast.walk(found) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    return out
 
 
 def _squash(name: str) -> str:
@@ -154,7 +176,7 @@ def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
     """A keyword argument renamed to a close keyword or parameter name of the file
     (`parseAll=` -> `parse_all=`, `colour=` -> `color=`): spelling, with case and underscores
     ignored as well; the three best at 70% or more."""
-    pool = sorted(target.uses().keywords)
+    pool = sorted(target.index().keywords)
     for t, _, _ in _walk(target.tree):
         if t.kind != "Arg" or "keyword" not in t.fields or not _on_lines(target, t, lines):
             continue

@@ -109,56 +109,71 @@ def find_region(source: str, lines: Iterable[int], tree: ast.Module) -> Region |
     return Region(prefix, text, suffix, start - 1 - len(headers), len(headers), at_end)
 
 
-def file_names(tree: ast.Module) -> frozenset[str]:
-    """Every identifier the file uses or defines (not attribute names), like a walk of its Names."""
-    out: set[str] = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name):
-            out.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(n.name)
-        elif isinstance(n, ast.arg):
-            out.add(n.arg)
-        elif isinstance(n, ast.keyword) and n.arg:
-            out.add(n.arg)
-        elif isinstance(n, ast.alias):
-            out.add(n.name.split(".")[0])
-            if n.asname:
-                out.add(n.asname)
-        elif isinstance(n, ast.ImportFrom) and n.module:
-            out.add(n.module.split(".")[0])
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            out.update(n.names)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            out.add(n.name)
-        elif isinstance(n, ast.Constant) and (n.value is None or isinstance(n.value, bool)):
-            out.add(repr(n.value))
-    return frozenset(out)
+class FileIndex(NamedTuple):
+    """What matching and the operators need from the whole file, gathered in one `ast` walk
+    (a walk of a large module costs more than parsing the region around the line)."""
 
-
-class Uses(NamedTuple):
-    """What some operators draw on from the whole file, gathered in one walk."""
-
+    names: frozenset[str]  # every identifier used or defined (not attribute names)
     attributes: dict[str, frozenset[str]]  # receiver (`self.log`) -> attribute names; "" -> all
     calls: list[tuple[str, ast.Call]]  # by the callee's last word (`obj.f(...)` -> "f")
     keywords: frozenset[str]  # keyword argument and parameter names
 
 
-def attribute_uses(tree: ast.Module) -> Uses:
-    """The file's attribute names by receiver, calls by callee, keyword and parameter names."""
-    out: dict[str, set[str]] = {"": set()}
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of names (as `ast.unparse` writes it); None for other receivers."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def scan(tree: ast.Module) -> FileIndex:
+    names: set[str] = set()
+    attrs: dict[str, set[str]] = {"": set()}
     calls: list[tuple[str, ast.Call]] = []
     keywords: set[str] = set()
     for n in ast.walk(tree):
-        if isinstance(n, ast.Attribute):
-            out.setdefault(ast.unparse(n.value), set()).add(n.attr)
-            out[""].add(n.attr)
-        elif isinstance(n, ast.Call):
+        t = type(n)
+        if t is ast.Name:
+            names.add(n.id)
+        elif t is ast.Attribute:
+            key = _dotted(n.value)
+            if key is not None:
+                attrs.setdefault(key, set()).add(n.attr)
+            attrs[""].add(n.attr)
+        elif t is ast.Call:
             f = n.func
             word = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
             if word:
                 calls.append((word, n))
-            keywords.update(k.arg for k in n.keywords if k.arg)
-        elif isinstance(n, ast.arg):
+        elif t is ast.Constant:
+            if n.value is None or isinstance(n.value, bool):
+                names.add(repr(n.value))
+        elif t is ast.keyword:
+            if n.arg:
+                names.add(n.arg)
+                keywords.add(n.arg)
+        elif t is ast.arg:
+            names.add(n.arg)
             keywords.add(n.arg)
-    return Uses({k: frozenset(v) for k, v in out.items()}, calls, frozenset(keywords))
+        elif t in _DEFS:
+            names.add(n.name)
+        elif t is ast.alias:
+            names.add(n.name.split(".")[0])
+            if n.asname:
+                names.add(n.asname)
+        elif t is ast.ImportFrom:
+            if n.module:
+                names.add(n.module.split(".")[0])
+        elif t is ast.Global or t is ast.Nonlocal:
+            names.update(n.names)
+        elif t is ast.ExceptHandler:
+            if n.name:
+                names.add(n.name)
+    return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords))

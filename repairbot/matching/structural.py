@@ -310,6 +310,8 @@ def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             operands = [test.children[0], test.children[-1]]
         for op in operands:
             node = op.node
+            if not on_lines(target, op, lines):
+                continue
             if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
                 yield op, cst.Comparison(node, [cst.ComparisonTarget(cst.IsNot(), cst.Name("None"))]), 1.0
             elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not) and \
