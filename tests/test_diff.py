@@ -43,3 +43,13 @@ def test_hunk_line_numbers_are_file_line_numbers():
     new = old.replace("line50\n", "LINE50\n")
     diff = unified_diff("m.py", old, new)
     assert "@@ -47,7 +47,7 @@" in diff and "-line50\n+LINE50\n" in diff
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab\n", max_size=30), st.text(alphabet="ab\n", max_size=30),
+       st.text(alphabet="ab\n\r", max_size=6))
+def test_same_ends_counts_lines_like_the_line_by_line_comparison(a: str, b: str, mid: str) -> None:
+    from repairbot.matching.candidates import _same_ends, same_ends
+
+    for old, new in ((a, b), (a + mid + b, a + b), (a + b, a + mid + b), (a, a)):
+        assert same_ends(old, new) == _same_ends(old.splitlines(keepends=True), new.splitlines(keepends=True))

@@ -40,6 +40,48 @@ def _same_ends(a: list[str], b: list[str]) -> tuple[int, int]:
     return head, tail
 
 
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _line_count(s: str) -> int:
+    return s.count("\n") + (1 if s and not s.endswith("\n") else 0)
+
+
+def same_ends(old: str, new: str) -> tuple[int, int]:
+    """`_same_ends` of the two texts' lines, without splitting them or looping over lines in
+    Python: the common prefix and suffix are found by comparing ever smaller slices (memcmp),
+    then counted in lines. A rewrite changes a few lines of files thousands long, and this runs
+    for every candidate. Texts with line breaks other than \\n go the slow, exact way."""
+    if any(c in old or c in new for c in _OTHER_BREAKS):
+        return _same_ends(old.splitlines(keepends=True), new.splitlines(keepends=True))
+    lo, hi = 0, min(len(old), len(new))
+    while lo < hi:  # common prefix, in characters
+        mid = (lo + hi + 1) // 2
+        if old[lo:mid] == new[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo == len(old) == len(new):
+        return _line_count(old), 0
+    head = old.count("\n", 0, lo)
+    off = old.rfind("\n", 0, lo) + 1 if head else 0  # the first line after the common ones
+    room = min(_line_count(old), _line_count(new)) - head
+    lo, hi = 0, min(len(old), len(new)) - off
+    while lo < hi:  # common suffix of what follows them, in characters
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid:len(old) - lo] == new[len(new) - mid:len(new) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    if not lo:
+        return head, 0
+    sa, sb = len(old) - lo, len(new) - lo
+    tail = old.count("\n", sa, len(old) - 1)  # lines starting inside the common suffix
+    if (sa == off or old[sa - 1] == "\n") and (sb == off or new[sb - 1] == "\n"):
+        tail += 1  # and the line starting where it starts, in both
+    return head, min(tail, room)
+
+
 def unified_diff(rel: str, old: str, new: str) -> str:
     """A git-style diff (a/ and b/ prefixes) that `git apply` accepts.
 
@@ -47,7 +89,7 @@ def unified_diff(rel: str, old: str, new: str) -> str:
     and diffing a 4,000-line file whole for every candidate cost more than matching.
     """
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    head, tail = _same_ends(a, b)
+    head, tail = same_ends(old, new)
     lo = max(0, head - _CONTEXT)
     lines = difflib.unified_diff(a[lo:len(a) - max(0, tail - _CONTEXT)], b[lo:len(b) - max(0, tail - _CONTEXT)],
                                  f"a/{rel}", f"b/{rel}", n=_CONTEXT)
@@ -69,8 +111,8 @@ def change_key(old: str, new: str) -> tuple[str, ...]:
     Two patterns often make the same change written differently (spacing, a comment kept or
     not); such candidates are one suggestion. Falls back to the raw lines if they do not tokenize.
     """
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    head, tail = _same_ends(a, b)
+    b = new.splitlines(keepends=True)
+    head, tail = same_ends(old, new)
     window = "".join(b[head:len(b) - tail])
     try:
         toks = tokenize.generate_tokens(io.StringIO(textwrap.dedent(window)).readline)
