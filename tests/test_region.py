@@ -109,3 +109,19 @@ def test_regions_are_small_and_keep_methods_in_a_stand_in_class() -> None:
     kind = SOURCE.splitlines().index('    kind = "square"') + 1
     r = find_region(SOURCE, [kind], tree)
     assert r is not None and r.text == 'class _:\n    kind = "square"\n' and r.at_end
+
+
+def test_top_k_writes_only_what_ranks_and_equals_the_full_ranking(module_file: Path) -> None:
+    from repairbot.matching.candidates import generate
+    from repairbot.pattern import store
+    from repairbot.types import Location
+
+    patterns = [compile_pattern(p) for p in store.load_many(store.library_paths())]
+    compared = 0
+    for line in range(1, SOURCE.count("\n") + 1):
+        loc = [Location(module_file.name, line, 1.0, ("flagged",))]
+        full = generate(module_file.parent, loc, patterns).candidates
+        for k in (1, 3, 5):
+            assert generate(module_file.parent, loc, patterns, top=k).candidates[:k] == full[:k], (line, k)
+        compared += len(full) > 5
+    assert compared >= 3  # lines with more candidates than the largest cut

@@ -6,11 +6,14 @@ pattern's examples are checked by exactly the code that later applies it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
+
+import libcst as cst
 
 from repairbot.matching.instantiate import InstantiationError, apply_match, replace_node
-from repairbot.matching.match import Compiled, Target, find_matches
+from repairbot.matching.match import Compiled, Match, Target, find_matches
 from repairbot.matching.operators import OPERATORS
 
 MAX_PER_OPERATOR = 6
@@ -32,16 +35,24 @@ class Failed:
     reason: str
 
 
-def rewrites(target: Target, patterns: Sequence[Compiled],
-             lines: set[int] | None = None) -> Iterator[Applied | Failed]:
+@dataclass(frozen=True)
+class Proposal:
+    """A rewrite found but not yet written: where, by which pattern, at what weight. Writing it
+    (`make`) prints and re-parses the region, the costly part, so `suggest` writes only the
+    proposals that can still reach its top K."""
+
+    compiled: Compiled
+    line: int
+    end_line: int
+    weight: float
+    make: Callable[[], Applied | Failed]
+
+
+def proposals(target: Target, patterns: Sequence[Compiled],
+              lines: set[int] | None = None) -> Iterator[Proposal | Failed]:
     templated = [c for c in patterns if not c.pattern.guard]
     for m in find_matches(target, templated, lines):
-        try:
-            rw = apply_match(target.module, m)
-        except InstantiationError as e:
-            yield Failed(m.compiled, m.line, str(e))
-            continue
-        yield _whole(target, m.compiled, rw.line, rw.end_line, rw.new_source)
+        yield Proposal(m.compiled, m.line, m.end_line, 1.0, partial(_apply, target, m))
     for c in patterns:
         if not c.pattern.guard:
             continue
@@ -54,12 +65,30 @@ def rewrites(target: Target, patterns: Sequence[Compiled],
         best = sorted(op(target, lines), key=lambda r: -r[2])[:MAX_PER_OPERATOR]
         for old, new, weight in best:
             first, last = target.span(old)
-            try:
-                rw = replace_node(target.module, old.node, new, first, last)
-            except InstantiationError as e:
-                yield Failed(c, first, str(e))
-                continue
-            yield _whole(target, c, first, last, rw.new_source, weight)
+            yield Proposal(c, first, last, weight, partial(_replace, target, c, old.node, new, first, last, weight))
+
+
+def rewrites(target: Target, patterns: Sequence[Compiled],
+             lines: set[int] | None = None) -> Iterator[Applied | Failed]:
+    for p in proposals(target, patterns, lines):
+        yield p if isinstance(p, Failed) else p.make()
+
+
+def _apply(target: Target, m: Match) -> Applied | Failed:
+    try:
+        rw = apply_match(target.module, m)
+    except InstantiationError as e:
+        return Failed(m.compiled, m.line, str(e))
+    return _whole(target, m.compiled, rw.line, rw.end_line, rw.new_source)
+
+
+def _replace(target: Target, c: Compiled, old: cst.CSTNode, new: cst.CSTNode, first: int, last: int,
+             weight: float) -> Applied | Failed:
+    try:
+        rw = replace_node(target.module, old, new, first, last)
+    except InstantiationError as e:
+        return Failed(c, first, str(e))
+    return _whole(target, c, first, last, rw.new_source, weight)
 
 
 def _whole(target: Target, c: Compiled, line: int, end_line: int, code: str,

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from repairbot.matching.apply import Failed, rewrites
+from repairbot.matching.apply import Failed, Proposal, proposals
 from repairbot.matching.match import Compiled, Target, UnreadableFile
 from repairbot.rank import pattern_prior
 from repairbot.types import Candidate, Location, Skip
@@ -130,39 +130,55 @@ def fingerprint(rel: str, new_source: str) -> str:
 
 
 def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compiled],
-             weights: Mapping[str, float] | None = None) -> CandidateSet:
-    """`weights` scale pattern priors (acceptance history from the audit journal)."""
+             weights: Mapping[str, float] | None = None, top: int | None = None) -> CandidateSet:
+    """`weights` scale pattern priors (acceptance history from the audit journal).
+
+    With `top`, only the first `top` candidates are wanted (`suggest`): every rewrite's prior is
+    known before it is written, so rewrites are written in rank order and the rest never are.
+    The first `top` are exactly those of a full run: a later rewrite ranks after them, or is the
+    same change as one of them at a prior no higher. Skips then cover only what was written.
+    """
     weights = weights or {}
     by_file: dict[str, list[Location]] = {}
     for loc in locations:
         by_file.setdefault(loc.file, []).append(loc)
     best: dict[tuple[str, ...], Candidate] = {}
     skips: list[Skip] = []
+    pending: list[tuple[float, str, int, str, int, float, Target, Proposal]] = []
     for rel, locs in by_file.items():
         try:
             target = Target.read_around(root / rel, {loc.line for loc in locs})
         except UnreadableFile as e:
             skips.append(Skip("unparsable_location_file", rel, str(e)))
             continue
-        source = target.source
-        rel_key = (rel,)
         for loc in locs:
-            for r in rewrites(target, patterns, {loc.line}):
-                if isinstance(r, Failed):
-                    skips.append(Skip("instantiation_failed", f"{rel}:{r.line}", r.reason))
+            for p in proposals(target, patterns, {loc.line}):
+                if isinstance(p, Failed):
+                    skips.append(Skip("instantiation_failed", f"{rel}:{p.line}", p.reason))
                     continue
-                if r.new_source == source:
-                    continue
-                p = r.compiled.pattern
-                prior = pattern_prior(p) * r.weight * weights.get(p.id, 1.0) * loc.score * \
-                    _distance_factor(loc.line, r.line, r.end_line)
-                same = rel_key + change_key(source, r.new_source)
-                kept = best.get(same)
-                if kept is not None and kept.prior >= round(prior, 6):
-                    continue  # the same change, written differently, from another pattern
-                fp = fingerprint(rel, r.new_source)
-                best[same] = Candidate(p.id, rel, r.line, source, r.new_source,
-                                       unified_diff(rel, source, r.new_source), round(prior, 6), loc.score, fp)
+                pat = p.compiled.pattern
+                prior = round(pattern_prior(pat) * p.weight * weights.get(pat.id, 1.0) * loc.score *
+                              _distance_factor(loc.line, p.line, p.end_line), 6)
+                pending.append((-prior, rel, p.line, pat.id, len(pending), loc.score, target, p))
+    if top is not None:
+        pending.sort(key=lambda x: x[:5])
+    for neg_prior, rel, _, _, _, loc_score, target, p in pending:
+        if top is not None and len(best) >= top:
+            break  # everything left ranks after the candidates found (see above)
+        r = p.make()
+        if isinstance(r, Failed):
+            skips.append(Skip("instantiation_failed", f"{rel}:{r.line}", r.reason))
+            continue
+        source = target.source
+        if r.new_source == source:
+            continue
+        prior = -neg_prior
+        same = (rel, *change_key(source, r.new_source))
+        kept = best.get(same)
+        if kept is not None and kept.prior >= prior:
+            continue  # the same change, written differently, from another pattern
+        best[same] = Candidate(p.compiled.pattern.id, rel, r.line, source, r.new_source,
+                               unified_diff(rel, source, r.new_source), prior, loc_score, fingerprint(rel, r.new_source))
     ordered = sorted(best.values(), key=lambda c: (-c.prior, c.file, c.line, c.pattern_id))
     return CandidateSet(tuple(ordered), tuple(skips))
 
@@ -178,7 +194,7 @@ def suggest(path: Path, line: int, patterns: Sequence[Compiled], top: int = 5) -
     Raises UnreadableFile when the file cannot be parsed. The accuracy benchmark times this
     very function, so what it measures is what the command does.
     """
-    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns)
+    cset = generate(path.parent, [Location(path.name, line, 1.0, ("flagged",))], patterns, top=top)
     unparsable = [s for s in cset.skips if s.reason == "unparsable_location_file"]
     if unparsable:
         raise UnreadableFile(unparsable[0].detail)
