@@ -226,3 +226,23 @@ def test_every_operator_rewrite_is_valid_python_that_changes_the_file(parts: lis
             if isinstance(r, Applied):
                 ast.parse(r.new_source)
                 assert r.new_source != code
+
+
+def test_drop_element_drops_a_type_from_a_tuple_of_types_and_unwraps_a_lone_one():
+    assert sorted(_sources("ok = isinstance(rv, (tuple, list))\n", "drop_element")) == \
+        ["ok = isinstance(rv, list)\n", "ok = isinstance(rv, tuple)\n"]
+    assert "try:\n    f()\nexcept (A, C):\n    pass\n" in \
+        _sources("try:\n    f()\nexcept (A, B, C):\n    pass\n", "drop_element", {3})
+    assert _sources("a, b = pair\n", "drop_element") == []  # unpacking targets are left alone
+
+
+def test_unwrap_takes_a_lone_element_out_of_a_one_element_tuple():
+    assert _sources("schema_id = ('https://x',)\n", "unwrap") == ["schema_id = 'https://x'\n"]
+
+
+def test_return_value_returns_a_functions_last_expression_and_back():
+    code = "def first(f):\n    f.readline().strip()\n"
+    assert _sources(code, "return_value") == ["def first(f):\n    return f.readline().strip()\n"]
+    assert _sources("def close(r):\n    return r.close()\n", "return_value") == ["def close(r):\n    r.close()\n"]
+    assert _sources("def doc():\n    'text'\n", "return_value") == []  # a docstring stays
+    assert _sources("def f(a):\n    g(a)\n    return 1\n", "return_value") == []  # only the last statement

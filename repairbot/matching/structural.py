@@ -79,9 +79,18 @@ def drop_argument(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """One element of a list or set display on the lines removed (a dropped version, option or
-    file in a list), or one name of a `from ... import` with several. Sets keep at least one
-    element (`{}` is a dict)."""
-    for t, _, _ in walk(target.tree):
+    file in a list), one type of a tuple of types (`isinstance`, `except`), or one name of a
+    `from ... import` with several. Sets keep at least one element (`{}` is a dict)."""
+    for t, parent, _ in walk(target.tree):
+        if t.kind == "Tuple" and parent is not None and parent.kind in ("Arg", "ExceptHandler") and \
+                on_lines(target, t, lines) and len(t.node.elements) >= 2:
+            # `isinstance(x, (A, B))`, `except (A, B):` -> one type fewer (a lone one unwrapped)
+            elems = list(t.node.elements)
+            for i, e in enumerate(t.children):
+                rest = _without(elems, i)
+                new = rest[0].value if len(rest) == 1 else t.node.with_changes(elements=rest)
+                yield t, new, _near(target, e, lines)
+            continue
         if t.kind == "ImportFrom" and on_lines(target, t, lines) and not isinstance(t.node.names, cst.ImportStar):
             names = list(t.node.names)
             if len(names) >= 2:
@@ -111,7 +120,8 @@ def drop_operand(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 def unwrap(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A wrapper taken off: a call replaced by one of its positional arguments (`str(x)` -> `x`,
-    `cast(T, v)` -> `v`), a conditional expression by one of its branches."""
+    `cast(T, v)` -> `v`), a conditional expression by one of its branches, a one-element tuple
+    by its element."""
     for t, parent, _ in walk(target.tree):
         if not on_lines(target, t, lines):
             continue
@@ -130,6 +140,9 @@ def unwrap(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             ifexp: cst.IfExp = t.node
             yield t, _hoisted(ifexp.body, parent), 1.0
             yield t, _hoisted(ifexp.orelse, parent), 0.8
+        elif t.kind == "Tuple" and len(t.node.elements) == 1 and t.node.lpar and \
+                not isinstance(t.node.elements[0], cst.StarredElement):
+            yield t, t.node.elements[0].value, 1.0  # `("x",)` -> `"x"`: a stray trailing comma
 
 
 _LITERALS = {"True": (("False", 1.0), ("None", 0.5)), "False": (("True", 1.0), ("None", 0.7)),
@@ -326,6 +339,30 @@ def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                         yield op, cst.UnaryOperation(cst.Not(), node.left), 0.8
 
 
-STRUCTURAL = {"none_test": none_test, "drop_argument": drop_argument, "drop_element": drop_element, "drop_operand": drop_operand,
+def return_value(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A function's last statement, a bare call or expression, returned (`f.read()` ->
+    `return f.read()`); and a returned call made a plain statement (`return x.close()`)."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "FunctionDef":
+            continue
+        body = t.node.body
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            continue
+        last = body.body[-1]
+        if not isinstance(last, cst.SimpleStatementLine) or len(last.body) != 1:
+            continue
+        small = last.body[0]
+        block = t.children[t.fields.index("body")]
+        last_t = block.children[-1]
+        if not on_lines(target, last_t, lines):
+            continue
+        if isinstance(small, cst.Expr) and not isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString,
+                                                                          cst.Ellipsis, cst.Yield, cst.Await)):
+            yield last_t, last.with_changes(body=[cst.Return(small.value, semicolon=small.semicolon)]), 1.0
+        elif isinstance(small, cst.Return) and isinstance(small.value, cst.Call):
+            yield last_t, last.with_changes(body=[cst.Expr(small.value, semicolon=small.semicolon)]), 0.5
+
+
+STRUCTURAL = {"none_test": none_test, "return_value": return_value, "drop_argument": drop_argument, "drop_element": drop_element, "drop_operand": drop_operand,
               "unwrap": unwrap, "swap_constant": swap_constant, "negate_condition": negate_condition,
               "sibling_keyword": sibling_keyword, "optional_annotation": optional_annotation}

@@ -115,6 +115,9 @@ OPS: tuple[Op, ...] = (
     Op("optional annotation", "annotation", "{h0}", "{h0} | None",
        ("def f(x: int | None, y: str): ...\n", "def f(x: int | None, y: str | None): ...\n"),
        guard="optional_annotation"),
+    Op("return the last expression", "return", "{h0}", "return {h0}",
+       ("def first_line(f):\n    f.readline()\n", "def first_line(f):\n    return f.readline()\n"),
+       guard="return_value"),
     Op("None test instead of truth test", "none-guard", "{h0}", "{h0} is not None",
        ("if items:\n    use(items)\n", "if items is not None:\n    use(items)\n"), guard="none_test"),
     Op("forgotten self.", "name", "{h0}", "self.{h0}",
@@ -134,15 +137,14 @@ OPS: tuple[Op, ...] = (
 # support is the first number and its rejection the share of the second that was not the human
 # fix, Getafix's measure; `rank.pattern_prior` turns them into a prior.
 MEASURED: dict[str, tuple[int, int]] = {
-    "similar name in scope": (4, 583), "similar attribute of the file": (1, 201), "drop a call argument": (4, 196),
-    "unwrap a call or conditional": (2, 98), "None test instead of truth test": (1, 81),
-    "drop a list element": (2, 81), "optional annotation": (5, 70), "integer literal +/- 1": (1, 52),
-    "True, False, None exchanged": (3, 46), "negate a condition": (0, 31),
+    "similar name in scope": (4, 583), "similar attribute of the file": (1, 198), "drop a call argument": (4, 196),
+    "unwrap a call or conditional": (2, 98), "drop a list element": (2, 93), "optional annotation": (5, 70),
+    "integer literal +/- 1": (1, 52), "True, False, None exchanged": (3, 46), "negate a condition": (0, 31),
     "keyword argument the sibling calls pass": (1, 28), "dict.get instead of []": (0, 26),
-    "drop an operand of and/or": (3, 24), "forgotten self.": (1, 18), "swap arguments": (0, 16),
-    "missing return": (0, 9), "flip in": (0, 7), "or to and": (0, 7), "flip !=": (0, 6), "+ to -": (0, 4),
-    "/ to //": (0, 4), "and to or": (0, 4), "drop not": (0, 4), "flip ==": (0, 3), "flip is not": (0, 3),
-    "similar keyword name": (1, 1),
+    "drop an operand of and/or": (3, 24), "forgotten self.": (1, 17), "None test instead of truth test": (1, 16),
+    "swap arguments": (0, 16), "return the last expression": (0, 12), "missing return": (0, 9), "flip in": (0, 7),
+    "or to and": (0, 7), "flip !=": (0, 6), "+ to -": (0, 4), "/ to //": (0, 4), "and to or": (0, 4),
+    "drop not": (0, 4), "flip ==": (0, 3), "flip is not": (0, 3), "similar keyword name": (1, 1),
 }
 
 
