@@ -79,9 +79,14 @@ class Target:
         """The whole file's `region.scan`, once (a region target has it from `read_around`)."""
         got = self.__dict__.get("_index")
         if got is None:
-            got = scan(self._ast if self._ast is not None else ast.parse(self.source))
-            self.__dict__["_index"] = got
+            got = self.__dict__["_index"] = scan(self.file_ast())
         return got
+
+    def file_ast(self) -> ast.Module:
+        """The whole file's `ast`, parsed at most once (`read_around` has already parsed it)."""
+        if self._ast is None:
+            self._ast = ast.parse(self.source)
+        return self._ast
 
     @classmethod
     def parse(cls, source: str, positions: bool = True) -> Target:

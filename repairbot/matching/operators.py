@@ -15,7 +15,7 @@ import libcst as cst
 from rapidfuzz import fuzz
 
 from repairbot.matching.match import Target
-from repairbot.matching.structural import STRUCTURAL, Rewrite
+from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed
 from repairbot.matching.structural import on_lines as _on_lines
 from repairbot.matching.structural import walk as _walk
 from repairbot.tree import Tree
@@ -89,14 +89,6 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield t, t.node.with_changes(value=name), weight
 
 
-def _receiver_key(node: cst.CSTNode) -> str | None:
-    """A receiver as `ast.unparse` writes it, to compare with `region.scan`'s receivers."""
-    try:
-        return ast.unparse(ast.parse("(" + cst.Module([]).code_for_node(node) + ")", mode="eval").body)
-    except (SyntaxError, ValueError):
-        return None
-
-
 def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """An attribute name on the lines (`obj.warning`, `self.filename`) replaced by another
     attribute name of the file: one used on the same receiver counts half, spelling the other
@@ -115,7 +107,7 @@ def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrit
         if attr.kind != "Name" or not attr.value:
             continue
         old = attr.value
-        same = uses.get(_receiver_key(value_node.node) or "\0", frozenset())
+        same = uses.get(unparsed(value_node.node) or "\0", frozenset())  # as `region.scan` keys it
         scored = []
         for name in pool:
             if name == old:
@@ -132,7 +124,7 @@ def self_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`x` -> `self.x` where the file uses `self.x` (a forgotten `self.`), and `self.x` -> `x`
     where `x` is a name of the parsed def (a parameter shadowed by the attribute)."""
     on_self = target.attributes().get("self", frozenset())
-    tree = target._ast if target._ast is not None else ast.parse(target.source)
+    tree = target.file_ast()
     for t, parent, field in _walk(target.tree):
         if not _on_lines(target, t, lines):
             continue

@@ -158,12 +158,16 @@ def swap_constant(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 yield t, t.node.with_changes(value=new), weight
 
 
+def _tests(target: Target, lines: set[int] | None) -> Iterator[Tree]:
+    """The tests of the `if`, `elif`, `while` and conditional expressions on the lines."""
+    for t, _, _ in walk(target.tree):
+        if t.kind in ("If", "While", "IfExp") and on_lines(target, t, lines):
+            yield t.children[t.fields.index("test")]
+
+
 def negate_condition(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """The test of an `if`, `elif`, `while` or conditional expression negated (`not` added)."""
-    for t, _, _ in walk(target.tree):
-        if t.kind not in ("If", "While", "IfExp") or not on_lines(target, t, lines):
-            continue
-        test = t.children[t.fields.index("test")]
+    for test in _tests(target, lines):
         if not on_lines(target, test, lines) or isinstance(test.node, cst.UnaryOperation):
             continue  # `not x` -> `x` is the template "drop not"
         inner = test.node
@@ -191,6 +195,15 @@ def _unparse(node: ast.expr) -> str | None:
         return None
 
 
+def unparsed(node: cst.CSTNode) -> str | None:
+    """A libcst expression as `ast.unparse` writes it (layout-free), to compare with what the
+    file's `ast` says (`region.scan`); None if it is not an expression on its own."""
+    try:
+        return ast.unparse(ast.parse("(" + cst.Module([]).code_for_node(node) + ")", mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
 def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A keyword argument that the file's other calls to the same function pass, added to a
     call on the lines that lacks it (or given the value they agree on). Calls to a function of
@@ -200,10 +213,8 @@ def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
         if t.kind != "Call" or not on_lines(target, t, lines):
             continue
         node: cst.Call = t.node
-        callee = cst.Module([]).code_for_node(node.func)
-        try:
-            callee = ast.unparse(ast.parse(callee, mode="eval").body)
-        except SyntaxError:
+        callee = unparsed(node.func)
+        if callee is None:
             continue
         have = {a.keyword.value: a for a in node.args if a.keyword is not None}
         if any(a.star == "**" for a in node.args):
@@ -314,10 +325,7 @@ def _optional_of(ann: cst.BaseExpression) -> cst.BaseExpression | None:
 def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A truth test made a `None` test and back: `if x:` -> `if x is not None:` (an empty value
     is not a missing one), `if not x:` -> `if x is None:`, and `x is not None` -> `x`."""
-    for t, _, _ in walk(target.tree):
-        if t.kind not in ("If", "While", "IfExp") or not on_lines(target, t, lines):
-            continue
-        test = t.children[t.fields.index("test")]
+    for test in _tests(target, lines):
         operands = [test]
         if isinstance(test.node, cst.BooleanOperation) and not test.node.lpar:
             operands = [test.children[0], test.children[-1]]
