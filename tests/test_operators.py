@@ -246,3 +246,8 @@ def test_return_value_returns_a_functions_last_expression_and_back():
     assert _sources("def close(r):\n    return r.close()\n", "return_value") == ["def close(r):\n    r.close()\n"]
     assert _sources("def doc():\n    'text'\n", "return_value") == []  # a docstring stays
     assert _sources("def f(a):\n    g(a)\n    return 1\n", "return_value") == []  # only the last statement
+
+
+def test_sibling_keyword_reads_values_on_the_lines_ast_numbers_after_a_form_feed():
+    code = "\x0c\na = f(x, k=1)\nb = f(y)\n"
+    assert _sources(code, "sibling_keyword", {3}) == [code.replace("f(y)", "f(y, k=1)")]

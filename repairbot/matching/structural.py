@@ -181,8 +181,8 @@ def _segment(target: Target, node: ast.expr) -> str | None:
     if node.end_lineno != node.lineno or node.end_col_offset is None:
         return None
     lines = target.__dict__.get("_lines")
-    if lines is None:
-        lines = target.__dict__["_lines"] = target.source.splitlines()
+    if lines is None:  # lines as `ast` numbers them: str.splitlines also breaks at \f, \x1c, ...
+        lines = target.__dict__["_lines"] = _AST_LINES.split(target.source)
     if node.lineno > len(lines):
         return None
     return lines[node.lineno - 1].encode()[node.col_offset:node.end_col_offset].decode(errors="replace")
@@ -279,6 +279,7 @@ def _appended(node: cst.Call, new: cst.Arg) -> list[cst.Arg]:
     return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), new]
 
 
+_AST_LINES = re.compile(r"\r\n|\r|\n")
 _OPTIONAL = re.compile(r"\b((?:typing|t)\.)?Optional\[")
 
 
