@@ -55,3 +55,9 @@ def test_bad_pattern_files_name_the_file_and_entry(tmp_path, text, msg):
     path.write_text(text)
     with pytest.raises(store.PatternFileError, match=msg):
         store.load(path)
+
+
+def test_every_measured_prior_names_a_built_in_operator():
+    from repairbot.pattern.builtin import MEASURED, OPS
+
+    assert set(MEASURED) <= {op.name for op in OPS}  # a renamed operator would silently lose its prior
