@@ -8,7 +8,7 @@ both documentation and a test). `python -m repairbot.pattern.builtin` writes the
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from repairbot.abstraction.cluster import pattern_id
 from repairbot.tree import parse_template
@@ -25,8 +25,6 @@ class Op:
     kind: EditKind = EditKind.EXPR
     at_block_end: bool = False
     guard: str | None = None  # a procedural operator in repairbot.matching.operators
-    # (human fixes, candidates) among the first 50 suggestions on the development set: see MEASURED
-    measured: tuple[int, int] = (0, 0)
 
 
 E, S = EditKind.EXPR, EditKind.STMTS
@@ -154,6 +152,7 @@ def to_pattern(op: Op) -> Pattern:
     if op.guard:
         tree = parse_template("{h0}", "expr")
     spec = round(tree.concrete / max(1, tree.size), 4)
+    hits, n = MEASURED.get(op.name, (0, 0))
     return Pattern(
         id=pattern_id(op.kind, op.before, op.after, op.guard, op.at_block_end),
         kind=op.kind,
@@ -162,9 +161,8 @@ def to_pattern(op: Op) -> Pattern:
         holes=tuple(tree.holes()),
         context=None,
         at_block_end=op.at_block_end,
-        scores=Scores(support=op.measured[0], commits=0, files=0, specificity=spec,
-                      matches_unchanged=op.measured[1] - op.measured[0],
-                      rejection=round(1 - op.measured[0] / op.measured[1], 4) if op.measured[1] else 0.0),
+        scores=Scores(support=hits, commits=0, files=0, specificity=spec, matches_unchanged=n - hits,
+                      rejection=round(1 - hits / n, 4) if n else 0.0),
         examples=(Example(*op.example),),
         name=op.name,
         category=op.category,
@@ -174,7 +172,7 @@ def to_pattern(op: Op) -> Pattern:
 
 
 def builtin_patterns() -> list[Pattern]:
-    return [to_pattern(replace(op, measured=MEASURED.get(op.name, (0, 0)))) for op in OPS]
+    return [to_pattern(op) for op in OPS]
 
 
 if __name__ == "__main__":  # pragma: no cover
