@@ -211,6 +211,8 @@ _SNIPPETS = (
     "def h(self, a: int | None = None, b: str = ''):\n    return self.a if a else None\n",
     "from m import (p, q)\n", "z = cast(T, a) if b is not None else {1, 2}\n", "w = f(k=2)\n",
     "class K:\n    size = 0\n    def m(self):\n        return size * self.size\n",
+    "try:\n    v = s[:n] if isinstance(s, str) else str(s)\nexcept (KeyError, E):\n    n += str(v)\n",
+    "from typing import Any\ndef g(a, k: list[str]) -> str:\n    if a is 'x':\n        log(hasattr('a', a))\n",
 )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import libcst as cst
 from rapidfuzz import fuzz
 
+from repairbot.matching.additions import ADDITIONS
 from repairbot.matching.match import Target
 from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed
 from repairbot.matching.structural import on_lines as _on_lines
@@ -188,4 +189,4 @@ def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
                                   "similar_attribute": similar_attribute, "self_attribute": self_attribute,
-                                  "similar_keyword": similar_keyword, **STRUCTURAL}
+                                  "similar_keyword": similar_keyword, **STRUCTURAL, **ADDITIONS}

@@ -124,6 +124,28 @@ OPS: tuple[Op, ...] = (
     Op("similar keyword name", "keyword", "{h0}({h1}={h2})", "{h0}({h3}={h2})",
        ("def parse(text, parse_all=False): ...\nparse(s, parseAll=True)\n",
         "def parse(text, parse_all=False): ...\nparse(s, parse_all=True)\n"), guard="similar_keyword"),
+    # additions (repairbot/matching/additions.py): a small piece borrowed from the file
+    Op("a conversion the file uses", "wrap", "{h0}", "{h1}({h0})",
+       ("from pathlib import Path\na = Path(x)\nb = Path(y)\nload(p)\n",
+        "from pathlib import Path\na = Path(x)\nb = Path(y)\nload(Path(p))\n"), guard="wrap_conversion"),
+    Op("one more type checked or caught", "condition", "isinstance({h0}, {h1})", "isinstance({h0}, ({h1}, {h2}))",
+       ("if isinstance(data, str): ...\n", "if isinstance(data, (str, bytes)): ...\n"), guard="widen_types"),
+    Op("guard a statement by a value it uses", "condition", "{h0}({h1})\n", "if {h1}:\n    {h0}({h1})\n",
+       ("def send(out, data):\n    out.write(data)\n", "def send(out, data):\n    if data:\n        out.write(data)\n"),
+       kind=S, guard="guard_statement"),
+    Op("the other end of a slice", "off-by-one", "{h0}[:{h1}]", "{h0}[{h1}:]",
+       ("tail = s[:n]\n", "tail = s[n:]\n"), guard="flip_slice"),
+    Op("plain assignment for +=", "operator", "{h0} += {h1}", "{h0} = {h1}",
+       ("def f(self, n):\n    self.seen += n\n", "def f(self, n):\n    self.seen = n\n"), kind=S,
+       guard="plain_assignment"),
+    Op("quoted name unquoted", "name", "'{h0}'", "{h0}",
+       ("def f(obj):\n    return hasattr('obj', 'x')\n", "def f(obj):\n    return hasattr(obj, 'x')\n"),
+       guard="unquote_name"),
+    Op("== for is against a literal", "lint", "{h0} is 'c'", "{h0} == 'c'",
+       ("ok = kind is 'data'\n", "ok = kind == 'data'\n"), guard="literal_identity"),
+    Op("annotation widened to Any", "annotation", "{h0}", "Any",
+       ("from typing import Any\ndef get(k: str) -> str: ...\n", "from typing import Any\ndef get(k: str) -> Any: ...\n"),
+       guard="any_annotation"),
 )
 
 
@@ -143,6 +165,9 @@ MEASURED: dict[str, tuple[int, int]] = {
     "swap arguments": (0, 16), "return the last expression": (0, 12), "missing return": (0, 9), "flip in": (0, 7),
     "or to and": (0, 7), "flip !=": (0, 6), "+ to -": (0, 4), "/ to //": (0, 4), "and to or": (0, 4),
     "drop not": (0, 4), "flip ==": (0, 3), "flip is not": (0, 3), "similar keyword name": (1, 1),
+    "a conversion the file uses": (1, 481), "one more type checked or caught": (2, 61),
+    "annotation widened to Any": (2, 52), "guard a statement by a value it uses": (0, 33),
+    "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2),
 }
 
 

@@ -1,0 +1,288 @@
+"""Repair operators that add a little, taking the words from the file or a short fixed list.
+
+Where the structural operators take code away, these add the small piece a fix often lacks: a
+conversion the file already applies elsewhere (`str(path)`, `escape(text)`), the companion of a
+type (`isinstance(x, str)` -> `(str, bytes)`, one more caught exception), a guard around a
+statement (`if data:`), a flipped slice or augmented assignment, a quoted name unquoted, `is`
+against a literal made `==`, an annotation widened to the file's `Any`. None needs a learned
+template: each is a small function here with its built-in pattern and example in
+`repairbot/pattern/builtin.py`. Weights only order an operator's own rewrites.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import libcst as cst
+
+from repairbot.matching.match import Target
+from repairbot.matching.structural import Rewrite, on_lines, unparsed, walk
+
+# Where a value sits decides how likely a conversion belongs there: call arguments and compared
+# values most (`int(ts)` in a comparison, `str(path)` in an argument list).
+_VALUE_SLOTS = {("Arg", "value"): 1.0, ("Comparison", "left"): 0.9, ("ComparisonTarget", "comparator"): 0.9,
+                ("BinaryOperation", "left"): 0.8, ("BinaryOperation", "right"): 0.8, ("For", "iter"): 0.8,
+                ("DictElement", "value"): 0.8, ("Element", "value"): 0.7, ("Assign", "value"): 0.7,
+                ("Return", "value"): 0.7}
+_NOT_WRAPPERS = frozenset({
+    "print", "len", "super", "range", "isinstance", "issubclass", "hasattr", "getattr", "setattr", "delattr",
+    "next", "iter", "id", "type", "callable", "enumerate", "zip", "open", "vars", "dir", "globals", "locals",
+    "any", "all", "sum", "min", "max", "hash", "exit", "eval", "exec", "compile", "print_function"})
+_ALWAYS = ("str", "int")  # conversions worth offering even where the file never writes them
+_CONSTANT_NAMES = frozenset({"True", "False", "None", "self", "cls", "Ellipsis"})
+
+
+def _callee(func: ast.expr, modules: set[str]) -> str | None:
+    """`f` or `module.f` (a module the file imports); None for methods and other callees."""
+    if isinstance(func, ast.Name):
+        return func.id
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name) and func.id in modules:
+        return ".".join([func.id, *reversed(parts)])
+    return None
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for st in tree.body:  # module level only: a walk of a large file costs more than the rewrite
+        if isinstance(st, ast.Import):
+            out.update((a.asname or a.name).split(".")[0] for a in st.names)
+    return out
+
+
+def wrappers(target: Target) -> Counter[str]:
+    """One-argument functions the file applies to values, by how often (`str(x)`, `escape(s)`,
+    `os.path.realpath(p)`); calls made for their effect (`print`) or not conversions (`len`)
+    are left out."""
+    modules = _imported_modules(target.file_ast())
+    out: Counter[str] = Counter()
+    for word, call in target.calls():
+        if word in _NOT_WRAPPERS or len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+            continue
+        name = _callee(call.func, modules)
+        if name is not None:
+            out[name] += 1
+    return out
+
+
+def wrap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A value on the lines wrapped in a one-argument function the file applies at least twice
+    elsewhere (or `str`/`int`): `Path(path)`, `escape(self.text)`, `int(ts) < now`. The more
+    often the file uses a function, and the likelier the value's place (an argument, a compared
+    value), the higher the rewrite ranks."""
+    counts = wrappers(target)
+    pool = {f: n for f, n in counts.items() if n >= 2}
+    for f in _ALWAYS:
+        pool.setdefault(f, 1)
+    if not pool:
+        return
+    top = max(pool.values())
+    ranked = [(cst.parse_expression(f), n) for f, n in sorted(pool.items(), key=lambda kv: (-kv[1], kv[0]))[:6]]
+    converted: set[int] = set()  # the arguments of conversions already there
+    for t, parent, field in walk(target.tree):
+        if t.kind == "Call" and on_lines(target, t, lines) and unparsed(t.node.func) in pool:
+            converted.update(id(a) for f, a in zip(t.fields, t.children) if f == "args")
+            continue  # `str(x)` -> `int(str(x))`: one conversion is enough
+        slot = _VALUE_SLOTS.get((parent.kind, field)) if parent is not None else None
+        if slot is None or not isinstance(t.node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
+            continue
+        if (t.kind == "Name" and t.value in _CONSTANT_NAMES) or id(parent) in converted or \
+                not on_lines(target, t, lines):
+            continue
+        for func, n in ranked:
+            inner = t.node.with_changes(lpar=[], rpar=[]) if t.node.lpar else t.node
+            yield t, cst.Call(func, [cst.Arg(inner)], lpar=t.node.lpar, rpar=t.node.rpar), \
+                slot * (0.5 + 0.5 * n / top)
+
+
+# A value of one of these types is often met as the other (text and bytes, lists and tuples).
+_COMPANIONS = {"str": ("bytes",), "bytes": ("str", "bytearray"), "list": ("tuple",), "tuple": ("list",),
+               "int": ("float",), "float": ("int",), "set": ("frozenset",), "dict": ("Mapping",)}
+_EXCEPTIONS = ("AttributeError", "TypeError", "ValueError", "KeyError", "OSError")
+
+
+def _type_names(node: cst.BaseExpression) -> list[str] | None:
+    """The names of a type or a tuple of types (`str`, `(A, b.B)`); None for anything else."""
+    elems = [e.value for e in node.elements] if isinstance(node, cst.Tuple) else [node]
+    names = [unparsed(e) for e in elems if isinstance(e, (cst.Name, cst.Attribute))]
+    return names if len(names) == len(elems) and all(names) else None  # type: ignore[return-value]
+
+
+def _with_type(node: cst.BaseExpression, name: str) -> cst.Tuple:
+    new = cst.Element(cst.parse_expression(name))
+    if isinstance(node, cst.Tuple):
+        elems = list(node.elements)
+        last = elems[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return node.with_changes(elements=[*elems[:-1], last, new])
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return cst.Tuple([cst.Element(node, comma=comma), new])
+
+
+def caught(target: Target) -> Counter[str]:
+    """The exception names the file's `except` clauses catch, by how often."""
+    out: Counter[str] = Counter()
+    for n in ast.walk(target.file_ast()):
+        if isinstance(n, ast.ExceptHandler) and n.type is not None:
+            types = n.type.elts if isinstance(n.type, ast.Tuple) else [n.type]
+            out.update(ast.unparse(x) for x in types)
+    return out
+
+
+def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """One more type where a value is checked or an exception caught: `isinstance(x, str)` ->
+    `isinstance(x, (str, bytes))` (the type's companion), `except KeyError:` -> `except
+    (KeyError, OSError):` (exceptions the file catches elsewhere first, then common ones)."""
+    handled: Counter[str] | None = None
+    for t, _, _ in walk(target.tree):
+        if not on_lines(target, t, lines):
+            continue
+        if t.kind == "Call" and isinstance(t.node.func, cst.Name) and \
+                t.node.func.value in ("isinstance", "issubclass") and len(t.node.args) == 2:
+            types_arg = t.children[[i for i, f in enumerate(t.fields) if f == "args"][1]]
+            have = _type_names(types_arg.node.value)
+            if have is None:
+                continue
+            for name in dict.fromkeys(c for h in have for c in _COMPANIONS.get(h, ()) if c not in have):
+                value_t = types_arg.children[0]
+                yield value_t, _with_type(value_t.node, name), 1.0 if len(have) == 1 else 0.8
+        elif t.kind == "ExceptHandler" and t.node.type is not None:
+            have = _type_names(t.node.type)
+            if have is None:
+                continue
+            if handled is None:
+                handled = caught(target)
+            file_ones = [e for e, _ in handled.most_common() if e not in have]
+            offers = [(e, 1.0) for e in file_ones[:3]] + [(e, 0.5) for e in _EXCEPTIONS if e not in have
+                                                        and e not in file_ones[:3]]
+            type_t = t.children[t.fields.index("type")]
+            for name, weight in offers[:4]:
+                yield type_t, _with_type(type_t.node, name), weight
+
+
+_GUARDABLE = (cst.Name, cst.Attribute)
+
+
+def guard_statement(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A statement on the lines put under `if value:` for a value it uses (`write(data)` ->
+    `if data: write(data)`, `x.msg = self.errmsg` -> `if self.errmsg: ...`): the work is only
+    right when there is something to work with."""
+    for t, parent, _ in walk(target.tree):
+        if t.kind != "SimpleStatementLine" or parent is None or parent.kind != "IndentedBlock" or \
+                len(t.node.body) != 1 or not on_lines(target, t, lines):
+            continue
+        small = t.node.body[0]
+        values: list[tuple[cst.BaseExpression, float]] = []
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            values = [(a.value, 1.0) for a in small.value.args if not a.star]
+        elif isinstance(small, cst.Assign):
+            if isinstance(small.value, _GUARDABLE):
+                values = [(small.value, 1.0)]
+            elif isinstance(small.value, cst.Call):
+                values = [(a.value, 0.7) for a in small.value.args if not a.star]
+        seen: set[str] = set()
+        for value, weight in values:
+            text = unparsed(value)
+            if not isinstance(value, _GUARDABLE) or text is None or text in seen or text in _CONSTANT_NAMES:
+                continue
+            seen.add(text)
+            body = cst.IndentedBlock([t.node.with_changes(leading_lines=())])
+            yield t, cst.If(test=value.deep_clone(), body=body, leading_lines=t.node.leading_lines), weight
+
+
+def flip_slice(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`s[:i]` <-> `s[i:]`: the wrong end of a sequence kept."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Slice" or not on_lines(target, t, lines):
+            continue
+        s: cst.Slice = t.node
+        if s.step is None and (s.lower is None) != (s.upper is None):
+            yield t, s.with_changes(lower=s.upper, upper=s.lower), 1.0
+
+
+def plain_assignment(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`x += y` -> `x = y` (an accumulation that should have been a reset), and `+=` <-> `-=`."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "AugAssign" or not on_lines(target, t, lines):
+            continue
+        node: cst.AugAssign = t.node
+        yield t, cst.Assign([cst.AssignTarget(node.target)], node.value, semicolon=node.semicolon), 1.0
+        flip = {cst.AddAssign: cst.SubtractAssign, cst.SubtractAssign: cst.AddAssign}.get(type(node.operator))
+        if flip is not None:
+            yield t, node.with_changes(operator=flip()), 0.6
+
+
+def unquote_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A call argument written as a string that names a variable of the file (`hasattr("obj",
+    ...)` -> `hasattr(obj, ...)`): the quotes were a slip."""
+    names = target.index().names
+    for t, parent, field in walk(target.tree):
+        if t.kind != "SimpleString" or parent is None or (parent.kind, field) != ("Arg", "value") or \
+                not on_lines(target, t, lines):
+            continue
+        try:
+            value = ast.literal_eval(t.node.value)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, str) and value.isidentifier() and not keyword.iskeyword(value) and value in names \
+                and value not in _CONSTANT_NAMES:
+            yield t, cst.Name(value), 1.0
+
+
+_LITERAL_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float)
+
+
+def literal_identity(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`x is "data"` -> `x == "data"` (and `is not` -> `!=`): identity of literals is an accident
+    of interning, which Python warns about."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Comparison" or not on_lines(target, t, lines):
+            continue
+        node: cst.Comparison = t.node
+        left, out, changed = node.left, [], False
+        for c in node.comparisons:
+            if isinstance(c.operator, (cst.Is, cst.IsNot)) and \
+                    (isinstance(left, _LITERAL_NODES) or isinstance(c.comparator, _LITERAL_NODES)):
+                op = cst.Equal if isinstance(c.operator, cst.Is) else cst.NotEqual
+                c = c.with_changes(operator=op(whitespace_before=cst.SimpleWhitespace(" "),
+                                               whitespace_after=cst.SimpleWhitespace(" ")))
+                changed = True
+            out.append(c)
+            left = c.comparator
+        if changed:
+            yield t, node.with_changes(comparisons=out), 1.0
+
+
+_ANY = re.compile(r"\b((?:typing|t)\.)?Any\b")
+
+
+def any_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """An annotation on the lines, or one type inside it, widened to `Any` as the file spells it
+    (`-> str` -> `-> t.Any`, `List[str]` -> `List[t.Any]`); only in files that use `Any`."""
+    spelled = Counter(m.group(0) for m in _ANY.finditer(target.source))
+    if not spelled:
+        return
+    any_node = cst.parse_expression(spelled.most_common(1)[0][0])
+    any_text = unparsed(any_node)
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Annotation" or not on_lines(target, t, lines):
+            continue
+        whole = t.children[0]
+        if unparsed(whole.node) != any_text and not isinstance(whole.node, cst.SimpleString):
+            yield whole, any_node, 1.0
+        for inner, parent, field in walk(whole):
+            if (parent is None or (parent.kind, field) != ("Index", "value") or
+                    not isinstance(inner.node, (cst.Name, cst.Attribute)) or unparsed(inner.node) in (any_text, "None")):
+                continue
+            yield inner, any_node, 0.7
+
+
+ADDITIONS = {"wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
+             "flip_slice": flip_slice, "plain_assignment": plain_assignment, "unquote_name": unquote_name,
+             "literal_identity": literal_identity, "any_annotation": any_annotation}

@@ -1,0 +1,83 @@
+"""The operators that add a small piece borrowed from the file (repairbot/matching/additions.py)."""
+
+from __future__ import annotations
+
+from repairbot.matching.apply import Applied, rewrites
+from repairbot.matching.match import Target, compile_pattern
+from repairbot.pattern.builtin import builtin_patterns
+
+OPS = {p.guard: compile_pattern(p) for p in builtin_patterns() if p.guard}
+
+
+def _ranked(code: str, op: str, lines: set[int] | None = None) -> list[str]:
+    """The operator's rewrites, best first, as the changed lines of each."""
+    target = Target.parse(code)
+    out = [r for r in rewrites(target, [OPS[op]], lines) if isinstance(r, Applied)]
+    out.sort(key=lambda r: -r.weight)
+    old = code.splitlines()
+    return ["\n".join(ln for ln in r.new_source.splitlines() if ln not in old).strip() for r in out]
+
+
+def test_wrap_conversion_offers_the_files_own_conversions_first():
+    code = ("from pathlib import Path\nimport os\na = Path(x)\nb = Path(y)\nc = os.path.realpath(z)\n"
+            "d = os.path.realpath(w)\nprint(v)\nprint(u)\nrequirements = parse(path)\n")
+    out = _ranked(code, "wrap_conversion", {9})
+    assert out[:2] == ["requirements = parse(Path(path))", "requirements = parse(os.path.realpath(path))"]
+    assert "requirements = parse(str(path))" in out  # str and int are always offered
+    assert not any("print(" in o for o in out)  # a call made for its effect is no conversion
+    # never a conversion of a conversion, never a constant
+    assert _ranked("n = str(x)\nm = str(y)\nk = f(str(z), None)\n", "wrap_conversion", {3}) == [
+        "k = str(f(str(z), None))", "k = int(f(str(z), None))"]
+    assert not any("int(None)" in o for o in _ranked("k = f(None)\n", "wrap_conversion"))
+
+
+def test_wrap_conversion_ranks_compared_values_above_other_operands():
+    out = _ranked("def f(ts):\n    return (time.time() - START) < ts\n", "wrap_conversion", {2})
+    assert out[0] in ("return (time.time() - START) < int(ts)", "return (time.time() - START) < str(ts)")
+
+
+def test_widen_types_adds_a_companion_type_or_a_caught_exception():
+    assert _ranked("if isinstance(v, str): pass\n", "widen_types") == ["if isinstance(v, (str, bytes)): pass"]
+    assert _ranked("ok = isinstance(v, (list, set))\n", "widen_types") == [
+        "ok = isinstance(v, (list, set, tuple))", "ok = isinstance(v, (list, set, frozenset))"]
+    assert _ranked("ok = isinstance(v, Custom)\n", "widen_types") == []  # no companion known
+    code = "try:\n    a()\nexcept ImportError:\n    pass\ntry:\n    b()\nexcept OSError:\n    pass\n"
+    out = _ranked(code, "widen_types", {3})
+    assert out[0] == "except (ImportError, OSError):"  # the file's own first, then common ones
+    assert set(out[1:]) <= {f"except (ImportError, {e}):" for e in ("AttributeError", "TypeError", "ValueError",
+                                                                    "KeyError")}
+    assert _ranked("try:\n    a()\nexcept:\n    pass\n", "widen_types") == []  # a bare except catches all
+
+
+def test_guard_statement_guards_by_the_values_a_statement_uses():
+    code = "class A:\n    def f(self, data):\n        # send it\n        self.out.write(data)\n"
+    target = Target.parse(code)
+    (r,) = [r for r in rewrites(target, [OPS["guard_statement"]], {4}) if isinstance(r, Applied)]
+    assert r.new_source == ("class A:\n    def f(self, data):\n        # send it\n        if data:\n"
+                            "            self.out.write(data)\n")
+    assert _ranked("def f(p):\n    p.msg = self.errmsg\n", "guard_statement", {2}) == [
+        "if self.errmsg:\n        p.msg = self.errmsg"]
+    assert _ranked("def f():\n    go(1, None)\n", "guard_statement") == []  # nothing to test
+    assert _ranked("go(x)\n", "guard_statement") == []  # module level is not a block body here
+
+
+def test_flip_slice_plain_assignment_unquote_and_literal_identity():
+    assert _ranked("tail = s[:n]\nhead = s[1:n]\n", "flip_slice") == ["tail = s[n:]"]
+    assert _ranked("def f(self):\n    self.seen += n\n", "plain_assignment") == [
+        "self.seen = n", "self.seen -= n"]
+    assert _ranked("x *= 2\n", "plain_assignment") == ["x = 2"]
+    code = "def f(obj):\n    return hasattr('obj', 'missing')\n"
+    assert _ranked(code, "unquote_name") == ["return hasattr(obj, 'missing')"]  # 'missing' names nothing
+    assert _ranked("f('class')\nclass_ = 1\n", "unquote_name") == []  # a keyword is never a name
+    assert _ranked("ok = t.type is not 'data' and u is None\n", "literal_identity") == [
+        "ok = t.type != 'data' and u is None"]
+    assert _ranked("ok = a is b\n", "literal_identity") == []
+
+
+def test_any_annotation_uses_the_files_spelling_and_only_where_any_is_used():
+    code = "import typing as t\nx: t.Any\ndef get(k: str) -> t.List[str]: ...\n"
+    out = _ranked(code, "any_annotation", {3})
+    assert out[:2] in (["def get(k: t.Any) -> t.List[str]: ...", "def get(k: str) -> t.Any: ..."],
+                       ["def get(k: str) -> t.Any: ...", "def get(k: t.Any) -> t.List[str]: ..."])
+    assert "def get(k: str) -> t.List[t.Any]: ..." in out
+    assert _ranked("def get(k: str) -> str: ...\n", "any_annotation") == []  # the file never says Any
