@@ -81,3 +81,32 @@ def test_any_annotation_uses_the_files_spelling_and_only_where_any_is_used():
                        ["def get(k: str) -> t.Any: ...", "def get(k: t.Any) -> t.List[str]: ..."])
     assert "def get(k: str) -> t.List[t.Any]: ..." in out
     assert _ranked("def get(k: str) -> str: ...\n", "any_annotation") == []  # the file never says Any
+
+
+def test_forward_parameter_passes_on_what_the_callee_accepts_in_the_functions_order():
+    code = ("def make(a, b=0, c=0, d=0): ...\n"
+            "def outer(a, b, c, d):\n    return make(a, b=b, d=d)\n")
+    assert _ranked(code, "forward_parameter", {3}) == ["return make(a, b=b, c=c, d=d)"]
+    # the callee's signature unknown: other calls to it, or a call that already forwards two
+    code = "def outer(x, y, z):\n    run(x=x, y=y)\n"
+    assert _ranked(code, "forward_parameter", {2}) == ["run(x=x, y=y, z=z)"]
+    assert _ranked("def outer(x, z):\n    run(x=x)\n", "forward_parameter", {2}) == []
+    assert _ranked("def outer(x, z):\n    run(x)\nrun(1, z=2)\n", "forward_parameter", {2}) == ["run(x, z=z)"]
+    # never a parameter the callee lacks, one already given by position, or through **kwargs
+    code = "class C:\n    def m(self, p, q, r): ...\n    def n(self, p, q, r, s):\n        self.m(p, r=r)\n"
+    assert _ranked(code, "forward_parameter", {4}) == ["self.m(p, q=q, r=r)"]  # not p again, in order
+    assert _ranked("def outer(x, z):\n    run(x=x, **kw)\nrun(z=1)\n", "forward_parameter", {2}) == []
+
+
+def test_forward_parameter_keeps_a_call_laid_out_one_argument_per_line():
+    code = ("def outer(a, b, c):\n    return run(\n        a=a,\n        c=c,\n    )\nrun(b=1)\n")
+    target = Target.parse(code)
+    (r,) = [r for r in rewrites(target, [OPS["forward_parameter"]], {2, 3, 4, 5}) if isinstance(r, Applied)]
+    assert r.new_source.startswith("def outer(a, b, c):\n    return run(\n        a=a,\n        b=b,\n        c=c,\n    )\n")
+
+
+def test_swap_conversion_and_variadic_tuple():
+    assert _ranked("ms = round(t)\n", "swap_conversion") == ["ms = int(t)", "ms = float(t)"]
+    assert _ranked("xs = f(ys)\n", "swap_conversion") == []
+    assert _ranked("def f(a: Tuple[str], b: tuple[int, ...], c: t.Tuple[()]): ...\n", "variadic_tuple") == [
+        "def f(a: Tuple[str, ...], b: tuple[int, ...], c: t.Tuple[()]): ..."]

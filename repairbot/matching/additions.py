@@ -20,7 +20,8 @@ from collections.abc import Iterator
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.structural import Rewrite, on_lines, unparsed, walk
+from repairbot.matching.region import enclosing_def
+from repairbot.matching.structural import Rewrite, appended, on_lines, unparsed, walk
 
 # Where a value sits decides how likely a conversion belongs there: call arguments and compared
 # values most (`int(ts)` in a comparison, `str(path)` in an argument list).
@@ -125,16 +126,6 @@ def _with_type(node: cst.BaseExpression, name: str) -> cst.Tuple:
     return cst.Tuple([cst.Element(node, comma=comma), new])
 
 
-def caught(target: Target) -> Counter[str]:
-    """The exception names the file's `except` clauses catch, by how often."""
-    out: Counter[str] = Counter()
-    for n in ast.walk(target.file_ast()):
-        if isinstance(n, ast.ExceptHandler) and n.type is not None:
-            types = n.type.elts if isinstance(n.type, ast.Tuple) else [n.type]
-            out.update(ast.unparse(x) for x in types)
-    return out
-
-
 def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """One more type where a value is checked or an exception caught: `isinstance(x, str)` ->
     `isinstance(x, (str, bytes))` (the type's companion), `except KeyError:` -> `except
@@ -157,7 +148,7 @@ def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             if have is None:
                 continue
             if handled is None:
-                handled = caught(target)
+                handled = target.index().caught
             file_ones = [e for e, _ in handled.most_common() if e not in have]
             offers = [(e, 1.0) for e in file_ones[:3]] + [(e, 0.5) for e in _EXCEPTIONS if e not in have
                                                         and e not in file_ones[:3]]
@@ -283,6 +274,104 @@ def any_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield inner, any_node, 0.7
 
 
-ADDITIONS = {"wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
+def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A parameter of the enclosing function passed on by name to a call that accepts it but
+    does not get it (`Client(..., verify=verify)` that forgot `http1=http1`). The call accepts
+    it if the file defines the callee with that parameter or passes it in another call to the
+    same function; a call that already forwards two parameters by name may want one more (at
+    half the weight). The new keyword goes where the enclosing function's order puts it."""
+    index = target.index()
+    tree = target.file_ast()
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Call" or not on_lines(target, t, lines):
+            continue
+        node: cst.Call = t.node
+        if any(a.star for a in node.args):
+            continue  # `*args`, `**kwargs` may carry it already
+        outer = enclosing_def(tree, target.span(t)[0])
+        if outer is None:
+            continue
+        a = outer.args
+        mine = [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs] if x.arg not in ("self", "cls")]
+        func = node.func
+        word = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        passed = {x.keyword.value for x in node.args if x.keyword is not None}
+        forwards = sum(1 for x in node.args if x.keyword is not None and isinstance(x.value, cst.Name)
+                       and x.value.value == x.keyword.value)
+        signature = index.params.get(word)
+        positional = sum(1 for x in node.args if x.keyword is None)
+        elsewhere = {k.arg for w, c in index.calls if w == word for k in c.keywords if k.arg}
+        for k in mine:
+            if k in passed or k == word:
+                continue
+            if signature is not None:
+                if k not in signature or signature.index(k) < positional + (signature[:1] in (("self",), ("cls",))):
+                    continue
+                weight = 1.0
+            elif k in elsewhere:
+                weight = 1.0
+            elif forwards >= 2:
+                weight = 0.5
+            else:
+                continue
+            yield t, node.with_changes(args=_keyword_in_order(node, k, mine)), weight
+
+
+def _keyword_in_order(node: cst.Call, name: str, order: list[str]) -> list[cst.Arg]:
+    """The call's arguments with `name=name` added before the first keyword that `order` puts
+    after it (the end if none), in the call's own layout."""
+    new = cst.Arg(cst.Name(name), keyword=cst.Name(name),
+                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    args = list(node.args)
+    rank = {k: i for i, k in enumerate(order)}
+    at = next((i for i, x in enumerate(args) if x.keyword is not None and
+               rank.get(x.keyword.value, -1) > rank[name]), len(args))
+    if at == len(args):
+        return appended(node, new)
+    gap = args[at - 1].comma if at > 0 and isinstance(args[at - 1].comma, cst.Comma) else \
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [*args[:at], new.with_changes(comma=gap), *args[at:]]
+
+
+# Conversions that are easily confused with one another.
+_CONVERSION_GROUPS = (("int", "round", "float"), ("list", "tuple", "sorted", "set"), ("str", "repr", "bytes"))
+
+
+def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A conversion replaced by a related one: `round(x)` -> `int(x)`, `list(xs)` -> `sorted(xs)`,
+    `str(v)` -> `repr(v)`; nearer in the list ranks higher."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Call" or not isinstance(t.node.func, cst.Name) or not on_lines(target, t, lines):
+            continue
+        name = t.node.func.value
+        for group in _CONVERSION_GROUPS:
+            if name in group:
+                i = group.index(name)
+                for j, other in enumerate(group):
+                    if other != name:
+                        yield t, t.node.with_changes(func=cst.Name(other)), 1.0 / abs(i - j)
+
+
+def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`Tuple[str]` in an annotation (a tuple of exactly one) -> `Tuple[str, ...]` (any length),
+    the reading most code means."""
+    for t, _, _ in walk(target.tree):
+        if t.kind != "Annotation" or not on_lines(target, t, lines):
+            continue
+        for inner, _, _ in walk(t):
+            node = inner.node
+            if inner.kind != "Subscript" or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+                continue
+            base = node.value
+            name = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
+            only = node.slice[0].slice.value
+            if name in ("Tuple", "tuple") and not isinstance(only, (cst.Ellipsis, cst.Tuple)):
+                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                elems = [node.slice[0].with_changes(comma=comma), cst.SubscriptElement(cst.Index(cst.Ellipsis()))]
+                yield inner, node.with_changes(slice=elems), 1.0
+
+
+ADDITIONS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion,
+             "variadic_tuple": variadic_tuple, "wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
              "flip_slice": flip_slice, "plain_assignment": plain_assignment, "unquote_name": unquote_name,
              "literal_identity": literal_identity, "any_annotation": any_annotation}

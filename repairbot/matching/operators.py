@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from repairbot.matching.additions import ADDITIONS
 from repairbot.matching.match import Target
+from repairbot.matching.region import enclosing_def
 from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed
 from repairbot.matching.structural import on_lines as _on_lines
 from repairbot.matching.structural import walk as _walk
@@ -141,18 +142,8 @@ def self_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 
 def _def_locals(tree: ast.Module, line: int) -> set[str]:
-    """Parameters and assigned names of the innermost def around `line` (from the whole file's
-    `ast`, so a region parse and a whole-file parse agree)."""
-    node: ast.AST = tree
-    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-    while True:
-        inner = next((c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.excepthandler))
-                      and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
-        if inner is None:
-            break
-        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found = inner
-        node = inner
+    """Parameters and assigned names of the innermost def around `line`."""
+    found = enclosing_def(tree, line)
     if found is None:
         return set()
     a = found.args

@@ -17,6 +17,7 @@ similar-name operator) come from `ast` over the whole file.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -117,6 +118,8 @@ class FileIndex(NamedTuple):
     attributes: dict[str, frozenset[str]]  # receiver (`self.log`) -> attribute names; "" -> all
     calls: list[tuple[str, ast.Call]]  # by the callee's last word (`obj.f(...)` -> "f")
     keywords: frozenset[str]  # keyword argument and parameter names
+    params: dict[str, tuple[str, ...]]  # function name -> its parameters, in order (the first def)
+    caught: Counter[str]  # exception names the `except` clauses catch, by how often
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -138,6 +141,8 @@ def scan(tree: ast.Module) -> FileIndex:
     attrs: dict[str, set[str]] = {"": set()}
     calls: list[tuple[str, ast.Call]] = []
     keywords: set[str] = set()
+    params: dict[str, tuple[str, ...]] = {}
+    caught: Counter[str] = Counter()
     for n in ast.walk(tree):
         t = type(n)
         if t is ast.Name:
@@ -164,6 +169,9 @@ def scan(tree: ast.Module) -> FileIndex:
             keywords.add(n.arg)
         elif t in _DEFS:
             names.add(n.name)
+            if t is not ast.ClassDef and n.name not in params:
+                a = n.args
+                params[n.name] = tuple(x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs])
         elif t is ast.alias:
             names.add(n.name.split(".")[0])
             if n.asname:
@@ -176,4 +184,23 @@ def scan(tree: ast.Module) -> FileIndex:
         elif t is ast.ExceptHandler:
             if n.name:
                 names.add(n.name)
-    return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords))
+            if n.type is not None:
+                types = n.type.elts if isinstance(n.type, ast.Tuple) else [n.type]
+                caught.update(d for d in map(_dotted, types) if d)
+    return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
+                     params, caught)
+
+
+def enclosing_def(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost def around `line`, from the whole file's `ast` (so a region parse and a
+    whole-file parse agree)."""
+    node: ast.AST = tree
+    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    while True:
+        inner = next((c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.excepthandler))
+                      and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
+        if inner is None:
+            return found
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found = inner
+        node = inner

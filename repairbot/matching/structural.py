@@ -258,13 +258,13 @@ def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
             if old is not None:
                 args = [a.with_changes(value=value) if a is old else a for a in node.args]
             else:
-                args = _appended(node, cst.Arg(value=value, keyword=cst.Name(name),
+                args = appended(node, cst.Arg(value=value, keyword=cst.Name(name),
                                                           equal=cst.AssignEqual(cst.SimpleWhitespace(""),
                                                                                 cst.SimpleWhitespace(""))))
             yield t, node.with_changes(args=args), weight
 
 
-def _appended(node: cst.Call, new: cst.Arg) -> list[cst.Arg]:
+def appended(node: cst.Call, new: cst.Arg) -> list[cst.Arg]:
     """`new` after the last argument in the call's own layout: one per line with a trailing
     comma stays so, a one-line call gets `, new`."""
     args = list(node.args)

@@ -146,6 +146,14 @@ OPS: tuple[Op, ...] = (
     Op("annotation widened to Any", "annotation", "{h0}", "Any",
        ("from typing import Any\ndef get(k: str) -> str: ...\n", "from typing import Any\ndef get(k: str) -> Any: ...\n"),
        guard="any_annotation"),
+    Op("forward a parameter", "keyword", "{h0}({h1}={h1})", "{h0}({h1}={h1}, {h2}={h2})",
+       ("def connect(host, port, timeout):\n    return Client(host=host, port=port)\n",
+        "def connect(host, port, timeout):\n    return Client(host=host, port=port, timeout=timeout)\n"),
+       guard="forward_parameter"),
+    Op("a related conversion", "callee", "round({h0})", "int({h0})",
+       ("ms = round(t * 1000)\n", "ms = int(t * 1000)\n"), guard="swap_conversion"),
+    Op("a tuple of any length", "annotation", "Tuple[{h0}]", "Tuple[{h0}, ...]",
+       ("def f(names: Tuple[str]): ...\n", "def f(names: Tuple[str, ...]): ...\n"), guard="variadic_tuple"),
 )
 
 
@@ -165,9 +173,10 @@ MEASURED: dict[str, tuple[int, int]] = {
     "swap arguments": (0, 16), "return the last expression": (0, 12), "missing return": (0, 9), "flip in": (0, 7),
     "or to and": (0, 7), "flip !=": (0, 6), "+ to -": (0, 4), "/ to //": (0, 4), "and to or": (0, 4),
     "drop not": (0, 4), "flip ==": (0, 3), "flip is not": (0, 3), "similar keyword name": (1, 1),
-    "a conversion the file uses": (1, 481), "one more type checked or caught": (2, 61),
+    "a conversion the file uses": (1, 443), "one more type checked or caught": (2, 61),
     "annotation widened to Any": (2, 52), "guard a statement by a value it uses": (0, 33),
-    "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2),
+    "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2), "forward a parameter": (1, 8),
+    "a related conversion": (1, 4), "a tuple of any length": (1, 1),
 }
 
 
