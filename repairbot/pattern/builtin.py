@@ -141,7 +141,8 @@ OPS: tuple[Op, ...] = (
     Op("quoted name unquoted", "name", "'{h0}'", "{h0}",
        ("def f(obj):\n    return hasattr('obj', 'x')\n", "def f(obj):\n    return hasattr(obj, 'x')\n"),
        guard="unquote_name"),
-    Op("== for is against a literal", "lint", "{h0} is 'c'", "{h0} == 'c'",
+    # a lint, but procedural: `check` takes only template lints (its token prefilter reads those)
+    Op("== for is against a literal", "comparison", "{h0} is 'c'", "{h0} == 'c'",
        ("ok = kind is 'data'\n", "ok = kind == 'data'\n"), guard="literal_identity"),
     Op("annotation widened to Any", "annotation", "{h0}", "Any",
        ("from typing import Any\ndef get(k: str) -> str: ...\n", "from typing import Any\ndef get(k: str) -> Any: ...\n"),
