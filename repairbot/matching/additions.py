@@ -21,7 +21,7 @@ import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import Rewrite, appended, on_lines, unparsed, walk
+from repairbot.matching.structural import Rewrite, appended, nodes, on_lines, unparsed, walk
 
 # Where a value sits decides how likely a conversion belongs there: call arguments and compared
 # values most (`int(ts)` in a comparison, `str(path)` in an argument list).
@@ -87,7 +87,7 @@ def wrap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
     top = max(pool.values())
     ranked = [(cst.parse_expression(f), n) for f, n in sorted(pool.items(), key=lambda kv: (-kv[1], kv[0]))[:6]]
     converted: set[int] = set()  # the arguments of conversions already there
-    for t, parent, field in walk(target.tree):
+    for t, parent, field in nodes(target):
         if t.kind == "Call" and on_lines(target, t, lines) and unparsed(t.node.func) in pool:
             converted.update(id(a) for f, a in zip(t.fields, t.children) if f == "args")
             continue  # `str(x)` -> `int(str(x))`: one conversion is enough
@@ -131,7 +131,7 @@ def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     `isinstance(x, (str, bytes))` (the type's companion), `except KeyError:` -> `except
     (KeyError, OSError):` (exceptions the file catches elsewhere first, then common ones)."""
     handled: Counter[str] | None = None
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if not on_lines(target, t, lines):
             continue
         if t.kind == "Call" and isinstance(t.node.func, cst.Name) and \
@@ -164,7 +164,7 @@ def guard_statement(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
     """A statement on the lines put under `if value:` for a value it uses (`write(data)` ->
     `if data: write(data)`, `x.msg = self.errmsg` -> `if self.errmsg: ...`): the work is only
     right when there is something to work with."""
-    for t, parent, _ in walk(target.tree):
+    for t, parent, _ in nodes(target):
         if t.kind != "SimpleStatementLine" or parent is None or parent.kind != "IndentedBlock" or \
                 len(t.node.body) != 1 or not on_lines(target, t, lines):
             continue
@@ -189,7 +189,7 @@ def guard_statement(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 def flip_slice(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`s[:i]` <-> `s[i:]`: the wrong end of a sequence kept."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Slice" or not on_lines(target, t, lines):
             continue
         s: cst.Slice = t.node
@@ -199,7 +199,7 @@ def flip_slice(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 def plain_assignment(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`x += y` -> `x = y` (an accumulation that should have been a reset), and `+=` <-> `-=`."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "AugAssign" or not on_lines(target, t, lines):
             continue
         node: cst.AugAssign = t.node
@@ -213,7 +213,7 @@ def unquote_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A call argument written as a string that names a variable of the file (`hasattr("obj",
     ...)` -> `hasattr(obj, ...)`): the quotes were a slip."""
     names = target.index().names
-    for t, parent, field in walk(target.tree):
+    for t, parent, field in nodes(target):
         if t.kind != "SimpleString" or parent is None or (parent.kind, field) != ("Arg", "value") or \
                 not on_lines(target, t, lines):
             continue
@@ -232,7 +232,7 @@ _LITERAL_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
 def literal_identity(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`x is "data"` -> `x == "data"` (and `is not` -> `!=`): identity of literals is an accident
     of interning, which Python warns about."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Comparison" or not on_lines(target, t, lines):
             continue
         node: cst.Comparison = t.node
@@ -261,7 +261,7 @@ def any_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         return
     any_node = cst.parse_expression(spelled.most_common(1)[0][0])
     any_text = unparsed(any_node)
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Annotation" or not on_lines(target, t, lines):
             continue
         whole = t.children[0]
@@ -282,7 +282,7 @@ def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrit
     half the weight). The new keyword goes where the enclosing function's order puts it."""
     index = target.index()
     tree = target.file_ast()
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Call" or not on_lines(target, t, lines):
             continue
         node: cst.Call = t.node
@@ -340,7 +340,7 @@ _CONVERSION_GROUPS = (("int", "round", "float"), ("list", "tuple", "sorted", "se
 def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A conversion replaced by a related one: `round(x)` -> `int(x)`, `list(xs)` -> `sorted(xs)`,
     `str(v)` -> `repr(v)`; nearer in the list ranks higher."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Call" or not isinstance(t.node.func, cst.Name) or not on_lines(target, t, lines):
             continue
         name = t.node.func.value
@@ -355,7 +355,7 @@ def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`Tuple[str]` in an annotation (a tuple of exactly one) -> `Tuple[str, ...]` (any length),
     the reading most code means."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Annotation" or not on_lines(target, t, lines):
             continue
         for inner, _, _ in walk(t):

@@ -18,8 +18,8 @@ from repairbot.matching.additions import ADDITIONS
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
 from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed
+from repairbot.matching.structural import nodes as _nodes
 from repairbot.matching.structural import on_lines as _on_lines
-from repairbot.matching.structural import walk as _walk
 from repairbot.tree import Tree
 
 Operator = Callable[[Target, "set[int] | None"], Iterator[Rewrite]]
@@ -32,7 +32,7 @@ _CONSTANTS = frozenset({"True", "False", "None", "self", "cls"})
 
 def int_step(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """Every decimal integer literal on the lines, one up and one down (never below zero)."""
-    for t, _, _ in _walk(target.tree):
+    for t, _, _ in _nodes(target):
         if t.kind != "Integer" or not _on_lines(target, t, lines):
             continue
         text = t.value or ""
@@ -47,7 +47,7 @@ def int_step(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 def _occurrences(target: Target) -> dict[str, list[int]]:
     """The parsed tree's variable names (not attribute names) and the lines they occur on."""
     occ: dict[str, list[int]] = defaultdict(list)
-    for t, parent, field in _walk(target.tree):
+    for t, parent, field in _nodes(target):
         if t.kind == "Name" and t.value and not (parent is not None and parent.kind == "Attribute" and field == "attr"):
             occ[t.value].append(target.span(t)[0])
     return occ
@@ -71,7 +71,7 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     occ = _occurrences(target)
     scope = set(occ) | (set(target.names) if target.names is not None else set())
     pool = sorted(n for n in scope if n.isidentifier() and n not in _CONSTANTS)  # stable ties
-    for t, parent, field in _walk(target.tree):
+    for t, parent, field in _nodes(target):
         if not _is_variable(t, parent, field) or not _on_lines(target, t, lines):
             continue  # attribute names, definitions, parameters and keywords are not variables
         value = t.value or ""
@@ -102,7 +102,7 @@ def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrit
     """
     uses = target.attributes()
     pool = sorted(uses.get("", frozenset()))  # stable ties
-    for t, _, _ in _walk(target.tree):
+    for t, _, _ in _nodes(target):
         if t.kind != "Attribute" or not _on_lines(target, t, lines):
             continue
         value_node, attr = t.children[0], t.children[-1]
@@ -127,7 +127,7 @@ def self_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     where `x` is a name of the parsed def (a parameter shadowed by the attribute)."""
     on_self = target.attributes().get("self", frozenset())
     tree = target.file_ast()
-    for t, parent, field in _walk(target.tree):
+    for t, parent, field in _nodes(target):
         if not _on_lines(target, t, lines):
             continue
         if _is_variable(t, parent, field) and t.value in on_self and t.value not in _CONSTANTS:
@@ -161,7 +161,7 @@ def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
     (`parseAll=` -> `parse_all=`, `colour=` -> `color=`): spelling, with case and underscores
     ignored as well; the three best at 70% or more."""
     pool = sorted(target.index().keywords)
-    for t, _, _ in _walk(target.tree):
+    for t, _, _ in _nodes(target):
         if t.kind != "Arg" or "keyword" not in t.fields or not _on_lines(target, t, lines):
             continue
         kw = t.node.keyword

@@ -30,10 +30,27 @@ _COMPOUND = (cst.BinaryOperation, cst.BooleanOperation, cst.Comparison, cst.IfEx
              cst.UnaryOperation, cst.NamedExpr, cst.Yield, cst.Await)
 
 
-def walk(t: Tree, parent: Tree | None = None, field: str = "") -> Iterator[tuple[Tree, Tree | None, str]]:
-    yield t, parent, field
-    for f, c in zip(t.fields, t.children):
-        yield from walk(c, t, f)
+Visit = tuple[Tree, "Tree | None", str]  # a node, its parent, and the parent's field holding it
+
+
+def walk(t: Tree, parent: Tree | None = None, field: str = "") -> list[Visit]:
+    """Every node under `t` in pre-order (iterative: nested generators cost a frame per level
+    for every node, which on a long function was most of an operator's time)."""
+    out: list[Visit] = []
+    stack: list[Visit] = [(t, parent, field)]
+    while stack:
+        node, up, f = stack.pop()
+        out.append((node, up, f))
+        stack.extend((c, node, cf) for cf, c in zip(reversed(node.fields), reversed(node.children)))
+    return out
+
+
+def nodes(target: Target) -> list[Visit]:
+    """`walk` of the target's parsed tree, once per target: every operator reads it."""
+    got = target.__dict__.get("_walk")
+    if got is None:
+        got = target.__dict__["_walk"] = walk(target.tree)
+    return got
 
 
 def on_lines(target: Target, t: Tree, lines: set[int] | None) -> bool:
@@ -67,7 +84,7 @@ def drop_argument(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """One argument of a call on the lines removed (`encode("utf-8")` -> `encode()`, a keyword
     that is no longer accepted). Keywords rank above positional arguments, and arguments on the
     flagged lines above the others of a long call."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Call" or not on_lines(target, t, lines):
             continue
         args = [a for f, a in zip(t.fields, t.children) if f == "args"]
@@ -81,7 +98,7 @@ def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """One element of a list or set display on the lines removed (a dropped version, option or
     file in a list), one type of a tuple of types (`isinstance`, `except`), or one name of a
     `from ... import` with several. Sets keep at least one element (`{}` is a dict)."""
-    for t, parent, _ in walk(target.tree):
+    for t, parent, _ in nodes(target):
         if t.kind == "Tuple" and parent is not None and parent.kind in ("Arg", "ExceptHandler") and \
                 on_lines(target, t, lines) and len(t.node.elements) >= 2:
             # `isinstance(x, (A, B))`, `except (A, B):` -> one type fewer (a lone one unwrapped)
@@ -108,7 +125,7 @@ def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 def drop_operand(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A condition made less specific: `a and b` (or `a or b`) becomes `a`, or `b`."""
-    for t, parent, _ in walk(target.tree):
+    for t, parent, _ in nodes(target):
         if t.kind != "BooleanOperation" or not on_lines(target, t, lines):
             continue
         node: cst.BooleanOperation = t.node
@@ -122,7 +139,7 @@ def unwrap(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A wrapper taken off: a call replaced by one of its positional arguments (`str(x)` -> `x`,
     `cast(T, v)` -> `v`), a conditional expression by one of its branches, a one-element tuple
     by its element."""
-    for t, parent, _ in walk(target.tree):
+    for t, parent, _ in nodes(target):
         if not on_lines(target, t, lines):
             continue
         if t.kind == "Call":
@@ -152,7 +169,7 @@ _LITERALS = {"True": (("False", 1.0), ("None", 0.5)), "False": (("True", 1.0), (
 def swap_constant(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`True`, `False` and `None` exchanged for one another (a flipped default or flag, a
     `getattr` default of `False` that should be `None`)."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind == "Name" and t.value in _LITERALS and on_lines(target, t, lines):
             for new, weight in _LITERALS[t.value]:
                 yield t, t.node.with_changes(value=new), weight
@@ -160,7 +177,7 @@ def swap_constant(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 def _tests(target: Target, lines: set[int] | None) -> Iterator[Tree]:
     """The tests of the `if`, `elif`, `while` and conditional expressions on the lines."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind in ("If", "While", "IfExp") and on_lines(target, t, lines):
             yield t.children[t.fields.index("test")]
 
@@ -209,7 +226,7 @@ def sibling_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
     call on the lines that lacks it (or given the value they agree on). Calls to a function of
     a similar name (`HTTPTransport` for `AsyncHTTPTransport`) count with half the weight."""
     calls = target.calls()
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Call" or not on_lines(target, t, lines):
             continue
         node: cst.Call = t.node
@@ -288,7 +305,7 @@ def optional_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewr
     the file spells it), or no longer optional (`str | None` -> `str`)."""
     spelled = Counter(m.group(0) for m in _OPTIONAL.finditer(target.source))
     pipes = target.source.count("| None")
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "Annotation" or not on_lines(target, t, lines):
             continue
         ann: cst.BaseExpression = t.node.annotation
@@ -351,7 +368,7 @@ def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 def return_value(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A function's last statement, a bare call or expression, returned (`f.read()` ->
     `return f.read()`); and a returned call made a plain statement (`return x.close()`)."""
-    for t, _, _ in walk(target.tree):
+    for t, _, _ in nodes(target):
         if t.kind != "FunctionDef":
             continue
         body = t.node.body
