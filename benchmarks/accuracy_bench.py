@@ -18,6 +18,7 @@ measured on the same files: parsing the file once with libcst.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import pickle
@@ -40,6 +41,7 @@ from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, spli
 from repairbot.config import MineConfig  # noqa: E402
 from repairbot.matching.candidates import suggest  # noqa: E402
 from repairbot.matching.match import Compiled, UnreadableFile, compile_pattern  # noqa: E402
+from repairbot.matching.region import statements_around  # noqa: E402
 from repairbot.mining.history import RepoError, git_failure, open_repo  # noqa: E402
 from repairbot.mining.miner import mine  # noqa: E402
 from repairbot.pattern import store  # noqa: E402
@@ -119,9 +121,11 @@ def _rank_of(fix: HeldOutFix, sources: list[str]) -> int | None:
 
 def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled],
              per_pattern: Counter[tuple[str, str]] | None = None,
-             timings: list[float] | None = None) -> tuple[int | None, int | None, int, float]:
+             timings: list[float] | None = None,
+             listing: list[dict] | None = None) -> tuple[int | None, int | None, int, float]:
     """(rank in the top 5, rank in the first 50, candidates, seconds). `per_pattern` counts, for
-    each built-in pattern, its candidates among the first 50 and those that are the human fix."""
+    each built-in pattern, its candidates among the first 50 and those that are the human fix;
+    `listing` gets one row per candidate among the first 50 (for fitting the ranking)."""
     t0 = time.perf_counter()
     cands = suggest(path, fix.line, compiled, top=COVERAGE_DEPTH)
     dt = time.perf_counter() - t0
@@ -134,6 +138,12 @@ def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled],
     found = rank if rank is not None else _rank_of(fix, sources[TOP:])
     if found is not None and rank is None:
         found += TOP
+    if listing is not None:
+        by_id = {c.pattern.id: c.pattern for c in compiled}
+        for i, c in enumerate(cands):
+            p = by_id[c.pattern_id]
+            listing.append({"pattern": p.name if p.origin == "builtin" else p.id, "origin": p.origin,
+                            "prior": c.prior, "line": c.line, "hit": found == i + 1})
     if per_pattern is not None:
         names = {c.pattern.id: c.pattern.name for c in compiled if c.pattern.origin == "builtin"}
         for i, c in enumerate(cands):
@@ -217,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-pattern", action="store_true",
                     help="print each built-in pattern's candidates among the first 50 and how many were the "
                          "human fix (the measurement behind the built-ins' scores)")
+    ap.add_argument("--candidates", type=Path,
+                    help="write each fix's first 50 candidates here (JSON lines: pattern, prior, whether it "
+                         "was the human fix, the flagged statement's kind), to fit the ranking on")
     ap.add_argument("--leave-out", action="store_true",
                     help="for each repository, drop the library's support from it first (evaluating on a "
                          "library source repository without leaking its own fixes)")
@@ -233,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     floor: list[float] = []
     repos_out = []
     log = args.misses.open("w") if args.misses else None
+    listing = args.candidates.open("w") if args.candidates else None
     cfg = MineConfig()
     unreadable: list[str] = []
     with tempfile.TemporaryDirectory(prefix="rb-acc-") as tmp:
@@ -249,11 +263,16 @@ def main(argv: list[str] | None = None) -> int:
             compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
             vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}
             for fix in fixes:
-                row = _evaluate(fix, name, Path(tmp), compiled_sets, vocabs, results, floor)
+                row = _evaluate(fix, name, Path(tmp), compiled_sets, vocabs, results, floor, listing is not None)
                 if log:
-                    log.write(json.dumps(row) + "\n")
-    if log:
-        log.close()
+                    log.write(json.dumps({k: v for k, v in row.items() if k != "listing"}) + "\n")
+                if listing:
+                    listing.write(json.dumps({"repo": name, "commit": fix.commit, "line": fix.line,
+                                              "statement": _statement(fix),
+                                              "candidates": row["listing"]}) + "\n")
+    for f in (log, listing):
+        if f:
+            f.close()
     _report(args, repos_out, results, floor, unreadable)
     return 0
 
@@ -286,7 +305,7 @@ def _prepare(mirror: str, args: argparse.Namespace, cfg: MineConfig) -> tuple[st
 
 def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, list[Compiled]],
               vocabs: dict[str, tuple[set[str], set[str]]], results: dict[str, ConfigResult],
-              floor: list[float]) -> dict:
+              floor: list[float], list_candidates: bool = False) -> dict:
     """Predict at one held-out fix with every configuration; tallies it and returns its log row."""
     path = tmp / Path(fix.file).name
     path.write_text(fix.before_source, encoding="utf-8", newline="")
@@ -298,7 +317,11 @@ def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, li
                  "before": fix.before_stmt, "after": fix.after_stmt}
     for c, compiled in compiled_sets.items():
         try:
-            rank, found, n, dt = _predict(fix, path, compiled, results[c].per_pattern, results[c].seconds_top5)
+            listing: list[dict] | None = [] if list_candidates else None
+            rank, found, n, dt = _predict(fix, path, compiled, results[c].per_pattern, results[c].seconds_top5,
+                                          listing)
+            if listing is not None:
+                row["listing"] = listing  # the last configuration's (the library's, when used)
         except UnreadableFile:
             rank, found, n, dt = None, None, 0, 0.0
         r = results[c]
@@ -312,6 +335,24 @@ def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, li
         row[c] = {"rank": rank, "found_at": found, "candidates": n, "within_reach": reach, "ms": round(1000 * dt, 1)}
     row["text_only"], row["new_words"] = fix.text_only, list(fix.new_words)
     return row
+
+
+def _statement(fix: HeldOutFix) -> str:
+    """The flagged line's innermost statement kind (`Assign`, `If`, `Def` for a def header,
+    `Call` for a call statement). Session 5 tried priors per (pattern, statement kind) fitted on
+    these listings: left one repository out, they ranked no better than the global priors."""
+    try:
+        around = statements_around(ast.parse(fix.before_source), fix.line)
+    except (SyntaxError, ValueError):
+        return "Module"
+    if not around:
+        return "Module"
+    s = around[-1]
+    if isinstance(s, ast.Expr):
+        return "Call" if isinstance(s.value, ast.Call) else "Expr"
+    if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return "Def"
+    return type(s).__name__.replace("Async", "")
 
 
 def _tally_json(t: Tally) -> dict[str, object]:

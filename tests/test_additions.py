@@ -110,3 +110,21 @@ def test_swap_conversion_and_variadic_tuple():
     assert _ranked("xs = f(ys)\n", "swap_conversion") == []
     assert _ranked("def f(a: Tuple[str], b: tuple[int, ...], c: t.Tuple[()]): ...\n", "variadic_tuple") == [
         "def f(a: Tuple[str, ...], b: tuple[int, ...], c: t.Tuple[()]): ..."]
+
+
+def test_precondition_checks_first_what_a_test_relies_on():
+    out = _ranked('if "k" in scope["ext"]: pass\n', "precondition")
+    assert out[0] == 'if "ext" in scope and "k" in scope["ext"]: pass'
+    assert 'if scope is not None and "k" in scope["ext"]: pass' in out
+    out = _ranked("if self.last > t - 0.5: pass\n", "precondition")
+    assert out[0] == "if self.last is not None and self.last > t - 0.5: pass"
+    # in an `and` chain the check goes just before the operand that needs it (and parses back)
+    out = _ranked("if ok and x not in self.seen.names: pass\n", "precondition")
+    assert out[0] == "if ok and self.seen is not None and x not in self.seen.names: pass"
+    assert "if ok and self.seen.names is not None and x not in self.seen.names: pass" in out
+    # an `or` test is parenthesised; a check already made is not repeated; self is never None
+    assert _ranked("while node.parent or x: pass\n", "precondition")[0] == \
+        "while node is not None and (node.parent or x): pass"
+    assert not any(o.count("node is not None") > 1 for o in
+                   _ranked("if node is not None and node.x: pass\n", "precondition"))
+    assert _ranked("if self.x: pass\n", "precondition") == []

@@ -21,7 +21,7 @@ import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import Rewrite, appended, nodes, on_lines, unparsed, walk
+from repairbot.matching.structural import Rewrite, appended, conditions, nodes, on_lines, unparsed, walk
 
 # Where a value sits decides how likely a conversion belongs there: call arguments and compared
 # values most (`int(ts)` in a comparison, `str(path)` in an argument list).
@@ -371,7 +371,81 @@ def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 yield inner, node.with_changes(slice=elems), 1.0
 
 
-ADDITIONS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion,
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _preconditions(test: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, float]]:
+    """What must hold before `test` can be evaluated safely: a receiver is not None (`r.x`,
+    `r[k]`, `r.m()`), a key is present (`"k" in d` for `d["k"]`), an ordered value exists."""
+    def receivers(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, float]]:
+        if isinstance(node, cst.Attribute) and isinstance(node.value, (cst.Name, cst.Attribute)):
+            yield node.value, 1.0
+        elif isinstance(node, cst.Subscript) and isinstance(node.value, (cst.Name, cst.Attribute)):
+            key = node.slice[0].slice if len(node.slice) == 1 else None
+            if isinstance(key, cst.Index) and isinstance(key.value, (cst.SimpleString, cst.Name)):
+                yield cst.Comparison(key.value, [cst.ComparisonTarget(cst.In(), node.value)]), 1.0
+            yield node.value, 0.8
+        elif isinstance(node, cst.Comparison):
+            operands = [node.left, *(c.comparator for c in node.comparisons)]
+            if any(isinstance(c.operator, _ORDERING) for c in node.comparisons):
+                yield from ((o, 0.9) for o in operands if isinstance(o, (cst.Name, cst.Attribute)))
+            for c in node.comparisons:  # `x in items`: the container must exist
+                if isinstance(c.operator, (cst.In, cst.NotIn)) and isinstance(c.comparator, (cst.Name, cst.Attribute)):
+                    yield c.comparator, 0.9
+        for c in node.children:
+            yield from receivers(c)
+
+    for value, weight in receivers(test):
+        if isinstance(value, cst.Name) and value.value in _CONSTANT_NAMES:
+            continue
+        if isinstance(value, cst.Comparison):
+            yield value, weight
+        else:
+            yield cst.Comparison(value, [cst.ComparisonTarget(cst.IsNot(), cst.Name("None"))]), weight
+            yield value, 0.7 * weight
+
+
+def _and_operands(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """`a and b and c` -> [a, b, c] (libcst nests `and` to the left); anything else -> [node]."""
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.And) and not node.lpar:
+        return [*_and_operands(node.left), node.right]
+    return [node]
+
+
+def precondition(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A test on the lines made to check first what it relies on: `if r.x > 0:` -> `if r is not
+    None and r.x > 0:`, `if d["k"]:` -> `if "k" in d and d["k"]:` (Getafix's most common fix,
+    the None check before a dereference, in Python's spellings). In an `and` chain the check goes
+    just before the operand that needs it."""
+    for test in conditions(target, lines):
+        node = test.node
+        if not on_lines(target, test, lines):
+            continue
+        whole = node.with_changes(lpar=[], rpar=[]) if node.lpar else node
+        operands = _and_operands(whole)
+        seen = {unparsed(o) for o in operands}
+        for i, operand in enumerate(operands):
+            for guard, weight in _preconditions(operand):
+                text = unparsed(guard)
+                if text in seen:
+                    continue  # already tested (or the operand itself)
+                seen.add(text)
+                parts = [*operands[:i], guard, *operands[i:]]
+                parts = [p.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+                         if _loose(p) and not p.lpar else p for p in parts]
+                new = parts[0]
+                for p in parts[1:]:
+                    new = cst.BooleanOperation(new, cst.And(), p)
+                yield test, new.with_changes(lpar=node.lpar, rpar=node.rpar), weight
+
+
+def _loose(node: cst.BaseExpression) -> bool:
+    """Binds more loosely than `and` (needs parentheses as its operand)."""
+    return isinstance(node, (cst.IfExp, cst.NamedExpr, cst.Lambda)) or \
+        (isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or))
+
+
+ADDITIONS = {"precondition": precondition, "forward_parameter": forward_parameter, "swap_conversion": swap_conversion,
              "variadic_tuple": variadic_tuple, "wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
              "flip_slice": flip_slice, "plain_assignment": plain_assignment, "unquote_name": unquote_name,
              "literal_identity": literal_identity, "any_annotation": any_annotation}

@@ -191,16 +191,21 @@ def scan(tree: ast.Module) -> FileIndex:
                      params, caught)
 
 
-def enclosing_def(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """The innermost def around `line`, from the whole file's `ast` (so a region parse and a
-    whole-file parse agree)."""
+def statements_around(tree: ast.Module, line: int) -> list[ast.stmt | ast.excepthandler]:
+    """The statements holding `line`, outermost first (from the whole file's `ast`, so a region
+    parse and a whole-file parse agree)."""
+    out: list[ast.stmt | ast.excepthandler] = []
     node: ast.AST = tree
-    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
     while True:
         inner = next((c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.excepthandler))
                       and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
         if inner is None:
-            return found
-        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found = inner
+            return out
+        out.append(inner)
         node = inner
+
+
+def enclosing_def(tree: ast.Module, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost def around `line`."""
+    defs = [s for s in statements_around(tree, line) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return defs[-1] if defs else None

@@ -175,7 +175,7 @@ def swap_constant(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 yield t, t.node.with_changes(value=new), weight
 
 
-def _tests(target: Target, lines: set[int] | None) -> Iterator[Tree]:
+def conditions(target: Target, lines: set[int] | None) -> Iterator[Tree]:
     """The tests of the `if`, `elif`, `while` and conditional expressions on the lines."""
     for t, _, _ in nodes(target):
         if t.kind in ("If", "While", "IfExp") and on_lines(target, t, lines):
@@ -184,7 +184,7 @@ def _tests(target: Target, lines: set[int] | None) -> Iterator[Tree]:
 
 def negate_condition(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """The test of an `if`, `elif`, `while` or conditional expression negated (`not` added)."""
-    for test in _tests(target, lines):
+    for test in conditions(target, lines):
         if not on_lines(target, test, lines) or isinstance(test.node, cst.UnaryOperation):
             continue  # `not x` -> `x` is the template "drop not"
         inner = test.node
@@ -343,7 +343,7 @@ def _optional_of(ann: cst.BaseExpression) -> cst.BaseExpression | None:
 def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A truth test made a `None` test and back: `if x:` -> `if x is not None:` (an empty value
     is not a missing one), `if not x:` -> `if x is None:`, and `x is not None` -> `x`."""
-    for test in _tests(target, lines):
+    for test in conditions(target, lines):
         operands = [test]
         if isinstance(test.node, cst.BooleanOperation) and not test.node.lpar:
             operands = [test.children[0], test.children[-1]]

@@ -147,6 +147,8 @@ OPS: tuple[Op, ...] = (
     Op("annotation widened to Any", "annotation", "{h0}", "Any",
        ("from typing import Any\ndef get(k: str) -> str: ...\n", "from typing import Any\ndef get(k: str) -> Any: ...\n"),
        guard="any_annotation"),
+    Op("check first what a test relies on", "none-guard", "{h0}.{h1}", "{h0} is not None and {h0}.{h1}",
+       ("if last.value > 0: ...\n", "if last is not None and last.value > 0: ...\n"), guard="precondition"),
     Op("forward a parameter", "keyword", "{h0}({h1}={h1})", "{h0}({h1}={h1}, {h2}={h2})",
        ("def connect(host, port, timeout):\n    return Client(host=host, port=port)\n",
         "def connect(host, port, timeout):\n    return Client(host=host, port=port, timeout=timeout)\n"),
@@ -177,7 +179,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "a conversion the file uses": (1, 443), "one more type checked or caught": (2, 61),
     "annotation widened to Any": (2, 52), "guard a statement by a value it uses": (0, 33),
     "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2), "forward a parameter": (1, 8),
-    "a related conversion": (1, 4), "a tuple of any length": (1, 1),
+    "a related conversion": (1, 4), "a tuple of any length": (1, 1), "check first what a test relies on": (1, 53),
 }
 
 
