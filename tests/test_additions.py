@@ -128,3 +128,20 @@ def test_precondition_checks_first_what_a_test_relies_on():
     assert not any(o.count("node is not None") > 1 for o in
                    _ranked("if node is not None and node.x: pass\n", "precondition"))
     assert _ranked("if self.x: pass\n", "precondition") == []
+
+
+def test_import_path_makes_an_import_relative_or_drops_leading_parts():
+    assert _ranked("from toml.decoder import load\n", "import_path") == [
+        "from .decoder import load", "from . import load"]
+    assert _ranked("from .packages.urllib3.contrib import ssl\n", "import_path") == [
+        "from packages.urllib3.contrib import ssl", "from urllib3.contrib import ssl", "from contrib import ssl"]
+    assert _ranked("import os\n", "import_path") == []
+
+
+def test_call_attribute_calls_a_method_the_file_calls_elsewhere_and_back():
+    code = "a = p.absolute()\nif str(src.absolute) in x: pass\n"
+    assert _ranked(code, "call_attribute", {2}) == ["if str(src.absolute()) in x: pass"]
+    assert _ranked("x = p.name\n", "call_attribute") == []  # never called: an attribute
+    assert _ranked("p.name = 1\np.name()\n", "call_attribute", {1}) == []  # an assignment target stays
+    assert _ranked("ms = self.iter_markers()\n", "call_attribute") == ["ms = self.iter_markers"]
+    assert _ranked("a = self.go()\nb = self.go()\n", "call_attribute", {1}) == []  # called twice: a method

@@ -445,7 +445,53 @@ def _loose(node: cst.BaseExpression) -> bool:
         (isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or))
 
 
-ADDITIONS = {"precondition": precondition, "forward_parameter": forward_parameter, "swap_conversion": swap_conversion,
+def _dotted_node(parts: list[str]) -> cst.Attribute | cst.Name:
+    node: cst.Attribute | cst.Name = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(node, cst.Name(part))
+    return node
+
+
+def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A `from ... import` made relative (`from toml.decoder import X` -> `from .decoder import
+    X`: the package was vendored) or absolute with leading parts dropped (`from
+    .packages.urllib3 import X` -> `from urllib3 import X`: the vendored copy was removed)."""
+    for t, _, _ in nodes(target):
+        if t.kind != "ImportFrom" or not on_lines(target, t, lines):
+            continue
+        node: cst.ImportFrom = t.node
+        module = unparsed(node.module) if node.module is not None else ""
+        if module is None:
+            continue
+        parts = module.split(".") if module else []
+        if node.relative:  # drop the dots, then each leading part in turn
+            offers = [(0, parts[j:]) for j in range(len(parts))]
+        else:  # one dot in place of each leading part in turn (`toml` -> `.`)
+            offers = [(1, parts[j:]) for j in range(1, len(parts) + 1)]
+        for rank, (dots, rest) in enumerate(offers):
+            new = node.with_changes(relative=[cst.Dot()] * dots, module=_dotted_node(rest) if rest else None)
+            yield t, new, 1.0 / (1 + rank)
+
+
+def call_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A method used without its call (`path.absolute` -> `path.absolute()`, where the file
+    calls `.absolute(...)` elsewhere: a bound method is always true and prints as itself), and
+    an argument-less call of a name the file never calls elsewhere made an attribute read."""
+    called = Counter(w for w, _ in target.calls())
+    for t, parent, field in nodes(target):
+        if t.kind != "Attribute" or parent is None or not on_lines(target, t, lines):
+            continue
+        name = t.node.attr.value
+        if parent.kind == "Call" and field == "func":
+            call: cst.Call = parent.node
+            if not call.args and called[name] == 1:
+                yield parent, t.node.with_changes(lpar=call.lpar, rpar=call.rpar), 0.5
+        elif called[name] and (parent.kind, field) not in (("Attribute", "value"), ("AssignTarget", "target"),
+                                                           ("AugAssign", "target"), ("Del", "target")):
+            yield t, cst.Call(t.node.with_changes(lpar=[], rpar=[]), lpar=t.node.lpar, rpar=t.node.rpar), 1.0
+
+
+ADDITIONS = {"import_path": import_path, "call_attribute": call_attribute, "precondition": precondition, "forward_parameter": forward_parameter, "swap_conversion": swap_conversion,
              "variadic_tuple": variadic_tuple, "wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
              "flip_slice": flip_slice, "plain_assignment": plain_assignment, "unquote_name": unquote_name,
              "literal_identity": literal_identity, "any_annotation": any_annotation}
