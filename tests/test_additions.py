@@ -47,6 +47,7 @@ def test_widen_types_adds_a_companion_type_or_a_caught_exception():
     assert set(out[1:]) <= {f"except (ImportError, {e}):" for e in ("AttributeError", "TypeError", "ValueError",
                                                                     "KeyError")}
     assert _ranked("try:\n    a()\nexcept:\n    pass\n", "widen_types") == []  # a bare except catches all
+    assert _ranked(code, "widen_types", {4}) == []  # a line in the handler's body is not its header
 
 
 def test_guard_statement_guards_by_the_values_a_statement_uses():

@@ -132,9 +132,7 @@ def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     (KeyError, OSError):` (exceptions the file catches elsewhere first, then common ones)."""
     handled: Counter[str] | None = None
     for t, _, _ in nodes(target):
-        if not on_lines(target, t, lines):
-            continue
-        if t.kind == "Call" and isinstance(t.node.func, cst.Name) and \
+        if t.kind == "Call" and on_lines(target, t, lines) and isinstance(t.node.func, cst.Name) and \
                 t.node.func.value in ("isinstance", "issubclass") and len(t.node.args) == 2:
             types_arg = t.children[[i for i, f in enumerate(t.fields) if f == "args"][1]]
             have = _type_names(types_arg.node.value)
@@ -144,15 +142,15 @@ def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 value_t = types_arg.children[0]
                 yield value_t, _with_type(value_t.node, name), 1.0 if len(have) == 1 else 0.8
         elif t.kind == "ExceptHandler" and t.node.type is not None:
+            type_t = t.children[t.fields.index("type")]
             have = _type_names(t.node.type)
-            if have is None:
+            if have is None or not on_lines(target, type_t, lines):  # the header, not the body
                 continue
             if handled is None:
                 handled = target.index().caught
             file_ones = [e for e, _ in handled.most_common() if e not in have]
             offers = [(e, 1.0) for e in file_ones[:3]] + [(e, 0.5) for e in _EXCEPTIONS if e not in have
                                                         and e not in file_ones[:3]]
-            type_t = t.children[t.fields.index("type")]
             for name, weight in offers[:4]:
                 yield type_t, _with_type(type_t.node, name), weight
 

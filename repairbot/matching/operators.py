@@ -44,12 +44,18 @@ def int_step(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 yield t, t.node.with_changes(value=str(new)), 1.0
 
 
-def _occurrences(target: Target) -> dict[str, list[int]]:
-    """The parsed tree's variable names (not attribute names) and the lines they occur on."""
+def _occurrences(target: Target, lines: set[int] | None) -> dict[str, list[int]]:
+    """The variable names (and parameters) of the def around the lines, or of the module, and
+    the lines they occur on: read from the whole file's `ast`, so that parsing only the region
+    around the line ranks names exactly as parsing the whole file does."""
+    tree = target.file_ast()
+    scope = enclosing_def(tree, min(lines)) if lines else None
     occ: dict[str, list[int]] = defaultdict(list)
-    for t, parent, field in _nodes(target):
-        if t.kind == "Name" and t.value and not (parent is not None and parent.kind == "Attribute" and field == "attr"):
-            occ[t.value].append(target.span(t)[0])
+    for n in ast.walk(scope if scope is not None else tree):
+        if isinstance(n, ast.Name):
+            occ[n.id].append(n.lineno)
+        elif isinstance(n, ast.arg):
+            occ[n.arg].append(n.lineno)
     return occ
 
 
@@ -68,8 +74,8 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     13 and among the line's first 5 rewrites for 30 (spelling >= 60 alone: 11 and 21); only 121
     of the 400 new names occur in the file at all.
     """
-    occ = _occurrences(target)
-    scope = set(occ) | (set(target.names) if target.names is not None else set())
+    occ = _occurrences(target, lines)
+    scope = set(occ) | target.index().names  # the whole file's names, however much was parsed
     pool = sorted(n for n in scope if n.isidentifier() and n not in _CONSTANTS)  # stable ties
     for t, parent, field in _nodes(target):
         if not _is_variable(t, parent, field) or not _on_lines(target, t, lines):
