@@ -146,3 +146,11 @@ def test_call_attribute_calls_a_method_the_file_calls_elsewhere_and_back():
     assert _ranked("p.name = 1\np.name()\n", "call_attribute", {1}) == []  # an assignment target stays
     assert _ranked("ms = self.iter_markers()\n", "call_attribute") == ["ms = self.iter_markers"]
     assert _ranked("a = self.go()\nb = self.go()\n", "call_attribute", {1}) == []  # called twice: a method
+
+
+def test_any_annotation_gives_a_bare_generic_its_parameters():
+    code = "import typing as t\nz: t.Any\ndef f(file: t.Optional[t.IO] = None, d: dict = None): ...\n"
+    out = _ranked(code, "any_annotation", {3})
+    assert "def f(file: t.Optional[t.IO[t.Any]] = None, d: dict = None): ..." in out
+    assert "def f(file: t.Optional[t.IO] = None, d: dict[t.Any, t.Any] = None): ..." in out
+    assert not any("IO[t.Any]]" in o and "t.IO" not in o for o in out)  # never inside `t.IO`

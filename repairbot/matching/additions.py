@@ -3,25 +3,24 @@
 Where the structural operators take code away, these add the small piece a fix often lacks: a
 conversion the file already applies elsewhere (`str(path)`, `escape(text)`), the companion of a
 type (`isinstance(x, str)` -> `(str, bytes)`, one more caught exception), a guard around a
-statement (`if data:`), a flipped slice or augmented assignment, a quoted name unquoted, `is`
-against a literal made `==`, an annotation widened to the file's `Any`. None needs a learned
+statement (`if data:`) or inside a test (`r is not None and r.x`), a flipped slice or augmented
+assignment, a quoted name unquoted, `is` against a literal made `==`. None needs a learned
 template: each is a small function here with its built-in pattern and example in
-`repairbot/pattern/builtin.py`. Weights only order an operator's own rewrites.
+`repairbot/pattern/builtin.py` (annotations: `annotations.py`; calls and imports: `calls.py`).
+Weights only order an operator's own rewrites.
 """
 
 from __future__ import annotations
 
 import ast
 import keyword
-import re
 from collections import Counter
 from collections.abc import Iterator
 
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import Rewrite, appended, conditions, nodes, on_lines, unparsed, walk
+from repairbot.matching.structural import Rewrite, conditions, nodes, on_lines, unparsed
 
 # Where a value sits decides how likely a conversion belongs there: call arguments and compared
 # values most (`int(ts)` in a comparison, `str(path)` in an argument list).
@@ -104,7 +103,7 @@ def wrap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 
 # A value of one of these types is often met as the other (text and bytes, lists and tuples).
-_COMPANIONS = {"str": ("bytes",), "bytes": ("str", "bytearray"), "list": ("tuple",), "tuple": ("list",),
+COMPANIONS = {"str": ("bytes",), "bytes": ("str", "bytearray"), "list": ("tuple",), "tuple": ("list",),
                "int": ("float",), "float": ("int",), "set": ("frozenset",), "dict": ("Mapping",)}
 _EXCEPTIONS = ("AttributeError", "TypeError", "ValueError", "KeyError", "OSError")
 
@@ -138,7 +137,7 @@ def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             have = _type_names(types_arg.node.value)
             if have is None:
                 continue
-            for name in dict.fromkeys(c for h in have for c in _COMPANIONS.get(h, ()) if c not in have):
+            for name in dict.fromkeys(c for h in have for c in COMPANIONS.get(h, ()) if c not in have):
                 value_t = types_arg.children[0]
                 yield value_t, _with_type(value_t.node, name), 1.0 if len(have) == 1 else 0.8
         elif t.kind == "ExceptHandler" and t.node.type is not None:
@@ -248,127 +247,6 @@ def literal_identity(target: Target, lines: set[int] | None) -> Iterator[Rewrite
             yield t, node.with_changes(comparisons=out), 1.0
 
 
-_ANY = re.compile(r"\b((?:typing|t)\.)?Any\b")
-
-
-def any_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """An annotation on the lines, or one type inside it, widened to `Any` as the file spells it
-    (`-> str` -> `-> t.Any`, `List[str]` -> `List[t.Any]`); only in files that use `Any`."""
-    spelled = Counter(m.group(0) for m in _ANY.finditer(target.source))
-    if not spelled:
-        return
-    any_node = cst.parse_expression(spelled.most_common(1)[0][0])
-    any_text = unparsed(any_node)
-    for t, _, _ in nodes(target):
-        if t.kind != "Annotation" or not on_lines(target, t, lines):
-            continue
-        whole = t.children[0]
-        if unparsed(whole.node) != any_text and not isinstance(whole.node, cst.SimpleString):
-            yield whole, any_node, 1.0
-        for inner, parent, field in walk(whole):
-            if (parent is None or (parent.kind, field) != ("Index", "value") or
-                    not isinstance(inner.node, (cst.Name, cst.Attribute)) or unparsed(inner.node) in (any_text, "None")):
-                continue
-            yield inner, any_node, 0.7
-
-
-def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """A parameter of the enclosing function passed on by name to a call that accepts it but
-    does not get it (`Client(..., verify=verify)` that forgot `http1=http1`). The call accepts
-    it if the file defines the callee with that parameter or passes it in another call to the
-    same function; a call that already forwards two parameters by name may want one more (at
-    half the weight). The new keyword goes where the enclosing function's order puts it."""
-    index = target.index()
-    tree = target.file_ast()
-    for t, _, _ in nodes(target):
-        if t.kind != "Call" or not on_lines(target, t, lines):
-            continue
-        node: cst.Call = t.node
-        if any(a.star for a in node.args):
-            continue  # `*args`, `**kwargs` may carry it already
-        outer = enclosing_def(tree, target.span(t)[0])
-        if outer is None:
-            continue
-        a = outer.args
-        mine = [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs] if x.arg not in ("self", "cls")]
-        func = node.func
-        word = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
-        passed = {x.keyword.value for x in node.args if x.keyword is not None}
-        forwards = sum(1 for x in node.args if x.keyword is not None and isinstance(x.value, cst.Name)
-                       and x.value.value == x.keyword.value)
-        signature = index.params.get(word)
-        positional = sum(1 for x in node.args if x.keyword is None)
-        elsewhere = {k.arg for w, c in index.calls if w == word for k in c.keywords if k.arg}
-        for k in mine:
-            if k in passed or k == word:
-                continue
-            if signature is not None:
-                if k not in signature or signature.index(k) < positional + (signature[:1] in (("self",), ("cls",))):
-                    continue
-                weight = 1.0
-            elif k in elsewhere:
-                weight = 1.0
-            elif forwards >= 2:
-                weight = 0.5
-            else:
-                continue
-            yield t, node.with_changes(args=_keyword_in_order(node, k, mine)), weight
-
-
-def _keyword_in_order(node: cst.Call, name: str, order: list[str]) -> list[cst.Arg]:
-    """The call's arguments with `name=name` added before the first keyword that `order` puts
-    after it (the end if none), in the call's own layout."""
-    new = cst.Arg(cst.Name(name), keyword=cst.Name(name),
-                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-    args = list(node.args)
-    rank = {k: i for i, k in enumerate(order)}
-    at = next((i for i, x in enumerate(args) if x.keyword is not None and
-               rank.get(x.keyword.value, -1) > rank[name]), len(args))
-    if at == len(args):
-        return appended(node, new)
-    gap = args[at - 1].comma if at > 0 and isinstance(args[at - 1].comma, cst.Comma) else \
-        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return [*args[:at], new.with_changes(comma=gap), *args[at:]]
-
-
-# Conversions that are easily confused with one another.
-_CONVERSION_GROUPS = (("int", "round", "float"), ("list", "tuple", "sorted", "set"), ("str", "repr", "bytes"))
-
-
-def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """A conversion replaced by a related one: `round(x)` -> `int(x)`, `list(xs)` -> `sorted(xs)`,
-    `str(v)` -> `repr(v)`; nearer in the list ranks higher."""
-    for t, _, _ in nodes(target):
-        if t.kind != "Call" or not isinstance(t.node.func, cst.Name) or not on_lines(target, t, lines):
-            continue
-        name = t.node.func.value
-        for group in _CONVERSION_GROUPS:
-            if name in group:
-                i = group.index(name)
-                for j, other in enumerate(group):
-                    if other != name:
-                        yield t, t.node.with_changes(func=cst.Name(other)), 1.0 / abs(i - j)
-
-
-def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """`Tuple[str]` in an annotation (a tuple of exactly one) -> `Tuple[str, ...]` (any length),
-    the reading most code means."""
-    for t, _, _ in nodes(target):
-        if t.kind != "Annotation" or not on_lines(target, t, lines):
-            continue
-        for inner, _, _ in walk(t):
-            node = inner.node
-            if inner.kind != "Subscript" or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-                continue
-            base = node.value
-            name = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
-            only = node.slice[0].slice.value
-            if name in ("Tuple", "tuple") and not isinstance(only, (cst.Ellipsis, cst.Tuple)):
-                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                elems = [node.slice[0].with_changes(comma=comma), cst.SubscriptElement(cst.Index(cst.Ellipsis()))]
-                yield inner, node.with_changes(slice=elems), 1.0
-
-
 _ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 
 
@@ -443,53 +321,6 @@ def _loose(node: cst.BaseExpression) -> bool:
         (isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or))
 
 
-def _dotted_node(parts: list[str]) -> cst.Attribute | cst.Name:
-    node: cst.Attribute | cst.Name = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(node, cst.Name(part))
-    return node
-
-
-def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """A `from ... import` made relative (`from toml.decoder import X` -> `from .decoder import
-    X`: the package was vendored) or absolute with leading parts dropped (`from
-    .packages.urllib3 import X` -> `from urllib3 import X`: the vendored copy was removed)."""
-    for t, _, _ in nodes(target):
-        if t.kind != "ImportFrom" or not on_lines(target, t, lines):
-            continue
-        node: cst.ImportFrom = t.node
-        module = unparsed(node.module) if node.module is not None else ""
-        if module is None:
-            continue
-        parts = module.split(".") if module else []
-        if node.relative:  # drop the dots, then each leading part in turn
-            offers = [(0, parts[j:]) for j in range(len(parts))]
-        else:  # one dot in place of each leading part in turn (`toml` -> `.`)
-            offers = [(1, parts[j:]) for j in range(1, len(parts) + 1)]
-        for rank, (dots, rest) in enumerate(offers):
-            new = node.with_changes(relative=[cst.Dot()] * dots, module=_dotted_node(rest) if rest else None)
-            yield t, new, 1.0 / (1 + rank)
-
-
-def call_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """A method used without its call (`path.absolute` -> `path.absolute()`, where the file
-    calls `.absolute(...)` elsewhere: a bound method is always true and prints as itself), and
-    an argument-less call of a name the file never calls elsewhere made an attribute read."""
-    called = Counter(w for w, _ in target.calls())
-    for t, parent, field in nodes(target):
-        if t.kind != "Attribute" or parent is None or not on_lines(target, t, lines):
-            continue
-        name = t.node.attr.value
-        if parent.kind == "Call" and field == "func":
-            call: cst.Call = parent.node
-            if not call.args and called[name] == 1:
-                yield parent, t.node.with_changes(lpar=call.lpar, rpar=call.rpar), 0.5
-        elif called[name] and (parent.kind, field) not in (("Attribute", "value"), ("AssignTarget", "target"),
-                                                           ("AugAssign", "target"), ("Del", "target")):
-            yield t, cst.Call(t.node.with_changes(lpar=[], rpar=[]), lpar=t.node.lpar, rpar=t.node.rpar), 1.0
-
-
-ADDITIONS = {"import_path": import_path, "call_attribute": call_attribute, "precondition": precondition, "forward_parameter": forward_parameter, "swap_conversion": swap_conversion,
-             "variadic_tuple": variadic_tuple, "wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
-             "flip_slice": flip_slice, "plain_assignment": plain_assignment, "unquote_name": unquote_name,
-             "literal_identity": literal_identity, "any_annotation": any_annotation}
+ADDITIONS = {"wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
+             "precondition": precondition, "flip_slice": flip_slice, "plain_assignment": plain_assignment,
+             "unquote_name": unquote_name, "literal_identity": literal_identity}

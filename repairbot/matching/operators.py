@@ -15,6 +15,8 @@ import libcst as cst
 from rapidfuzz import fuzz
 
 from repairbot.matching.additions import ADDITIONS
+from repairbot.matching.annotations import ANNOTATIONS
+from repairbot.matching.calls import CALLS
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
 from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed
@@ -186,4 +188,5 @@ def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
                                   "similar_attribute": similar_attribute, "self_attribute": self_attribute,
-                                  "similar_keyword": similar_keyword, **STRUCTURAL, **ADDITIONS}
+                                  "similar_keyword": similar_keyword, **STRUCTURAL, **ADDITIONS,
+                                  **ANNOTATIONS, **CALLS}

@@ -2,9 +2,10 @@
 
 Most single-statement fixes in Python histories remove something (an argument, a condition, a
 wrapper, an element) or borrow what the file already writes elsewhere (a keyword argument that
-the other calls to the same function pass, the file's way of spelling an optional type). Those
-need no new words, so no template has to be learned for them; each is one small function here,
-documented and tested through its built-in pattern (`repairbot/pattern/builtin.py`).
+the other calls to the same function pass). Those need no new words, so no template has to be
+learned for them; each is one small function here, documented and tested through its built-in
+pattern (`repairbot/pattern/builtin.py`). Operators that add a small piece are in
+`additions.py`, `annotations.py` and `calls.py`.
 
 Weights only order an operator's own rewrites; the pattern prior scales them.
 """
@@ -297,49 +298,6 @@ def appended(node: cst.Call, new: cst.Arg) -> list[cst.Arg]:
 
 
 _AST_LINES = re.compile(r"\r\n|\r|\n")
-_OPTIONAL = re.compile(r"\b((?:typing|t)\.)?Optional\[")
-
-
-def optional_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """An annotation on the lines made optional (`str` -> `str | None`, or `Optional[str]` as
-    the file spells it), or no longer optional (`str | None` -> `str`)."""
-    spelled = Counter(m.group(0) for m in _OPTIONAL.finditer(target.source))
-    pipes = target.source.count("| None")
-    for t, _, _ in nodes(target):
-        if t.kind != "Annotation" or not on_lines(target, t, lines):
-            continue
-        ann: cst.BaseExpression = t.node.annotation
-        inner = _optional_of(ann)
-        if inner is not None:
-            yield t, t.node.with_changes(annotation=inner), 1.0
-            continue
-        if isinstance(ann, cst.SimpleString) or (isinstance(ann, cst.Name) and ann.value == "None"):
-            continue  # string annotations and None itself
-        union = cst.BinaryOperation(ann, cst.BitOr(), cst.Name("None"))
-        if spelled:
-            word = spelled.most_common(1)[0][0][:-1]
-            wrapped = cst.Subscript(cst.parse_expression(word), [cst.SubscriptElement(cst.Index(ann))])
-            first, second = (wrapped, union) if sum(spelled.values()) >= pipes else (union, wrapped)
-            yield t, t.node.with_changes(annotation=first), 1.0
-            yield t, t.node.with_changes(annotation=second), 0.5
-        else:
-            yield t, t.node.with_changes(annotation=union), 1.0
-
-
-def _optional_of(ann: cst.BaseExpression) -> cst.BaseExpression | None:
-    """X for `X | None`, `None | X` and `Optional[X]` (any prefix), else None."""
-    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
-        for keep, drop in ((ann.left, ann.right), (ann.right, ann.left)):
-            if isinstance(drop, cst.Name) and drop.value == "None":
-                return keep
-    if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index):
-        base = ann.value
-        name = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
-        if name == "Optional":
-            return ann.slice[0].slice.value
-    return None
-
-
 def none_test(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A truth test made a `None` test and back: `if x:` -> `if x is not None:` (an empty value
     is not a missing one), `if not x:` -> `if x is None:`, and `x is not None` -> `x`."""
@@ -391,4 +349,4 @@ def return_value(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 STRUCTURAL = {"none_test": none_test, "return_value": return_value, "drop_argument": drop_argument, "drop_element": drop_element, "drop_operand": drop_operand,
               "unwrap": unwrap, "swap_constant": swap_constant, "negate_condition": negate_condition,
-              "sibling_keyword": sibling_keyword, "optional_annotation": optional_annotation}
+              "sibling_keyword": sibling_keyword}

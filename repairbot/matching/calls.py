@@ -1,0 +1,146 @@
+"""Repair operators for calls and imports: a parameter forwarded, a related conversion, a
+method called rather than named, an import path made relative or shorter.
+
+Each takes its words from the file (the enclosing function's parameters, the callee's
+signature, the file's other calls) or from a short fixed list; each is a built-in pattern with
+its example in `repairbot/pattern/builtin.py`. Weights only order an operator's own rewrites.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import libcst as cst
+
+from repairbot.matching.match import Target
+from repairbot.matching.region import enclosing_def
+from repairbot.matching.structural import Rewrite, appended, nodes, on_lines, unparsed
+
+
+def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A parameter of the enclosing function passed on by name to a call that accepts it but
+    does not get it (`Client(..., verify=verify)` that forgot `http1=http1`). The call accepts
+    it if the file defines the callee with that parameter or passes it in another call to the
+    same function; a call that already forwards two parameters by name may want one more (at
+    half the weight). The new keyword goes where the enclosing function's order puts it."""
+    index = target.index()
+    tree = target.file_ast()
+    for t, _, _ in nodes(target):
+        if t.kind != "Call" or not on_lines(target, t, lines):
+            continue
+        node: cst.Call = t.node
+        if any(a.star for a in node.args):
+            continue  # `*args`, `**kwargs` may carry it already
+        outer = enclosing_def(tree, target.span(t)[0])
+        if outer is None:
+            continue
+        a = outer.args
+        mine = [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs] if x.arg not in ("self", "cls")]
+        func = node.func
+        word = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        passed = {x.keyword.value for x in node.args if x.keyword is not None}
+        forwards = sum(1 for x in node.args if x.keyword is not None and isinstance(x.value, cst.Name)
+                       and x.value.value == x.keyword.value)
+        signature = index.params.get(word)
+        positional = sum(1 for x in node.args if x.keyword is None)
+        elsewhere = {k.arg for w, c in index.calls if w == word for k in c.keywords if k.arg}
+        for k in mine:
+            if k in passed or k == word:
+                continue
+            if signature is not None:
+                if k not in signature or signature.index(k) < positional + (signature[:1] in (("self",), ("cls",))):
+                    continue
+                weight = 1.0
+            elif k in elsewhere:
+                weight = 1.0
+            elif forwards >= 2:
+                weight = 0.5
+            else:
+                continue
+            yield t, node.with_changes(args=_keyword_in_order(node, k, mine)), weight
+
+
+def _keyword_in_order(node: cst.Call, name: str, order: list[str]) -> list[cst.Arg]:
+    """The call's arguments with `name=name` added before the first keyword that `order` puts
+    after it (the end if none), in the call's own layout."""
+    new = cst.Arg(cst.Name(name), keyword=cst.Name(name),
+                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    args = list(node.args)
+    rank = {k: i for i, k in enumerate(order)}
+    at = next((i for i, x in enumerate(args) if x.keyword is not None and
+               rank.get(x.keyword.value, -1) > rank[name]), len(args))
+    if at == len(args):
+        return appended(node, new)
+    gap = args[at - 1].comma if at > 0 and isinstance(args[at - 1].comma, cst.Comma) else \
+        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    return [*args[:at], new.with_changes(comma=gap), *args[at:]]
+
+
+# Conversions that are easily confused with one another.
+_CONVERSION_GROUPS = (("int", "round", "float"), ("list", "tuple", "sorted", "set"), ("str", "repr", "bytes"))
+
+
+def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A conversion replaced by a related one: `round(x)` -> `int(x)`, `list(xs)` -> `sorted(xs)`,
+    `str(v)` -> `repr(v)`; nearer in the list ranks higher."""
+    for t, _, _ in nodes(target):
+        if t.kind != "Call" or not isinstance(t.node.func, cst.Name) or not on_lines(target, t, lines):
+            continue
+        name = t.node.func.value
+        for group in _CONVERSION_GROUPS:
+            if name in group:
+                i = group.index(name)
+                for j, other in enumerate(group):
+                    if other != name:
+                        yield t, t.node.with_changes(func=cst.Name(other)), 1.0 / abs(i - j)
+
+
+def _dotted_node(parts: list[str]) -> cst.Attribute | cst.Name:
+    node: cst.Attribute | cst.Name = cst.Name(parts[0])
+    for part in parts[1:]:
+        node = cst.Attribute(node, cst.Name(part))
+    return node
+
+
+def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A `from ... import` made relative (`from toml.decoder import X` -> `from .decoder import
+    X`: the package was vendored) or absolute with leading parts dropped (`from
+    .packages.urllib3 import X` -> `from urllib3 import X`: the vendored copy was removed)."""
+    for t, _, _ in nodes(target):
+        if t.kind != "ImportFrom" or not on_lines(target, t, lines):
+            continue
+        node: cst.ImportFrom = t.node
+        module = unparsed(node.module) if node.module is not None else ""
+        if module is None:
+            continue
+        parts = module.split(".") if module else []
+        if node.relative:  # drop the dots, then each leading part in turn
+            offers = [(0, parts[j:]) for j in range(len(parts))]
+        else:  # one dot in place of each leading part in turn (`toml` -> `.`)
+            offers = [(1, parts[j:]) for j in range(1, len(parts) + 1)]
+        for rank, (dots, rest) in enumerate(offers):
+            new = node.with_changes(relative=[cst.Dot()] * dots, module=_dotted_node(rest) if rest else None)
+            yield t, new, 1.0 / (1 + rank)
+
+
+def call_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """A method used without its call (`path.absolute` -> `path.absolute()`, where the file
+    calls `.absolute(...)` elsewhere: a bound method is always true and prints as itself), and
+    an argument-less call of a name the file never calls elsewhere made an attribute read."""
+    called = Counter(w for w, _ in target.calls())
+    for t, parent, field in nodes(target):
+        if t.kind != "Attribute" or parent is None or not on_lines(target, t, lines):
+            continue
+        name = t.node.attr.value
+        if parent.kind == "Call" and field == "func":
+            call: cst.Call = parent.node
+            if not call.args and called[name] == 1:
+                yield parent, t.node.with_changes(lpar=call.lpar, rpar=call.rpar), 0.5
+        elif called[name] and (parent.kind, field) not in (("Attribute", "value"), ("AssignTarget", "target"),
+                                                           ("AugAssign", "target"), ("Del", "target")):
+            yield t, cst.Call(t.node.with_changes(lpar=[], rpar=[]), lpar=t.node.lpar, rpar=t.node.rpar), 1.0
+
+
+CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path,
+         "call_attribute": call_attribute}
