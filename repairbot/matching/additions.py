@@ -321,6 +321,21 @@ def _loose(node: cst.BaseExpression) -> bool:
         (isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or))
 
 
-ADDITIONS = {"wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
+def empty_default(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`for x in obj.items:` -> `for x in obj.items or []:` (a missing collection iterated as an
+    empty one), in loops and comprehensions on the lines."""
+    for t, parent, field in nodes(target):
+        if field != "iter" or parent is None or parent.kind not in ("For", "CompFor") or \
+                not isinstance(t.node, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)) or \
+                not on_lines(target, t, lines):
+            continue
+        if isinstance(t.node, cst.Call) and isinstance(t.node.func, cst.Name) and \
+                t.node.func.value in ("range", "enumerate", "zip", "sorted", "reversed", "list", "tuple", "set"):
+            continue  # never None
+        inner = t.node.with_changes(lpar=[], rpar=[])
+        yield t, cst.BooleanOperation(inner, cst.Or(), cst.List([]), lpar=t.node.lpar, rpar=t.node.rpar), 1.0
+
+
+ADDITIONS = {"empty_default": empty_default, "wrap_conversion": wrap_conversion, "widen_types": widen_types, "guard_statement": guard_statement,
              "precondition": precondition, "flip_slice": flip_slice, "plain_assignment": plain_assignment,
              "unquote_name": unquote_name, "literal_identity": literal_identity}

@@ -1,5 +1,5 @@
-"""Repair operators for calls and imports: a parameter forwarded, a related conversion, a
-method called rather than named, an import path made relative or shorter.
+"""Repair operators for calls and imports: a parameter forwarded, a related conversion, an
+import path made relative or shorter.
 
 Each takes its words from the file (the enclosing function's parameters, the callee's
 signature, the file's other calls) or from a short fixed list; each is a built-in pattern with
@@ -8,7 +8,6 @@ its example in `repairbot/pattern/builtin.py`. Weights only order an operator's 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 import libcst as cst
@@ -124,23 +123,4 @@ def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield t, new, 1.0 / (1 + rank)
 
 
-def call_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """A method used without its call (`path.absolute` -> `path.absolute()`, where the file
-    calls `.absolute(...)` elsewhere: a bound method is always true and prints as itself), and
-    an argument-less call of a name the file never calls elsewhere made an attribute read."""
-    called = Counter(w for w, _ in target.calls())
-    for t, parent, field in nodes(target):
-        if t.kind != "Attribute" or parent is None or not on_lines(target, t, lines):
-            continue
-        name = t.node.attr.value
-        if parent.kind == "Call" and field == "func":
-            call: cst.Call = parent.node
-            if not call.args and called[name] == 1:
-                yield parent, t.node.with_changes(lpar=call.lpar, rpar=call.rpar), 0.5
-        elif called[name] and (parent.kind, field) not in (("Attribute", "value"), ("AssignTarget", "target"),
-                                                           ("AugAssign", "target"), ("Del", "target")):
-            yield t, cst.Call(t.node.with_changes(lpar=[], rpar=[]), lpar=t.node.lpar, rpar=t.node.rpar), 1.0
-
-
-CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path,
-         "call_attribute": call_attribute}
+CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path}

@@ -151,9 +151,9 @@ OPS: tuple[Op, ...] = (
        ("if last.value > 0: ...\n", "if last is not None and last.value > 0: ...\n"), guard="precondition"),
     Op("import path made relative or shorter", "import", "from {h0}.{h1} import {h2}", "from .{h1} import {h2}",
        ("from toml.decoder import load\n", "from .decoder import load\n"), kind=S, guard="import_path"),
-    Op("a method called, not just named", "call", "{h0}.{h1}", "{h0}.{h1}()",
-       ("a = p.absolute()\nb = str(p.absolute)\n", "a = p.absolute()\nb = str(p.absolute())\n"),
-       guard="call_attribute"),
+    Op("iterate an empty default", "none-guard", "for {h0} in {h1}.{h2}: ...", "for {h0} in {h1}.{h2} or []: ...",
+       ("for f in dist.files:\n    use(f)\n", "for f in dist.files or []:\n    use(f)\n"), kind=S,
+       guard="empty_default"),
     Op("forward a parameter", "keyword", "{h0}({h1}={h1})", "{h0}({h1}={h1}, {h2}={h2})",
        ("def connect(host, port, timeout):\n    return Client(host=host, port=port)\n",
         "def connect(host, port, timeout):\n    return Client(host=host, port=port, timeout=timeout)\n"),
@@ -185,7 +185,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "annotation widened to Any": (2, 52), "guard a statement by a value it uses": (0, 33),
     "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2), "forward a parameter": (1, 8),
     "a related conversion": (1, 4), "a tuple of any length": (1, 1), "check first what a test relies on": (1, 53),
-    "import path made relative or shorter": (1, 12), "a method called, not just named": (0, 4),
+    "import path made relative or shorter": (1, 12), "iterate an empty default": (0, 5),
 }
 
 
