@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ def run_pytest(
     per_test_timeout: float | None = None,
     env: Mapping[str, str] | None = None,
     stop_first: bool = False,
+    cancel: threading.Event | None = None,
 ) -> TestRun:
     """Run pytest on `root` (cwd) with `args` and return every test's outcome.
 
@@ -77,6 +79,7 @@ def run_pytest(
     `TestRun.timed_out` is set. Collection failures (pytest exit codes 2/3/4 without any
     test run, or any collection error) give `collect_error`; exit code 5 (no tests) does not.
     `exit_code` is pytest's, except that after a kill or crash it is 1 if anything failed, else 0.
+    Setting `cancel` stops the run as an expired `timeout` does (the caller no longer needs it).
     """
     root = Path(root).resolve()
     started = time.monotonic()
@@ -100,6 +103,7 @@ def run_pytest(
                 env=env,
                 stop_first=stop_first,
                 done=tuple(results),
+                cancel=cancel,
             )
             for result in attempt_out.results:
                 results.setdefault(result.nodeid, result)
@@ -212,6 +216,7 @@ def _run_once(
     env: Mapping[str, str] | None,
     stop_first: bool,
     done: Sequence[str],
+    cancel: threading.Event | None = None,
 ) -> _Attempt:
     work.mkdir()
     report, dump, deselect, output = (
@@ -243,7 +248,7 @@ def _run_once(
                 running = _consume(reader.read(), attempt, running)
                 if returncode is not None:
                     break
-                if deadline is not None and time.monotonic() > deadline:
+                if (deadline is not None and time.monotonic() > deadline) or (cancel is not None and cancel.is_set()):
                     attempt.run_timed_out = True
                     break
                 if per_test_timeout is not None and running is not None:

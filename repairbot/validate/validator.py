@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,12 +50,13 @@ class Baseline:
 Progress = Callable[[Validation], None]
 
 
-def validate_one(ws: Workspace, c: Candidate, base: Baseline) -> Validation:
+def validate_one(ws: Workspace, c: Candidate, base: Baseline, cancel: threading.Event | None = None) -> Validation:
+    """`cancel` stops the test runs early (the verdict is then meaningless and is dropped)."""
     t0 = time.perf_counter()
     tests_run = 0
     changed = changed_lines(c)
     with ws.patched(c.file, c.new_source) as root:
-        run = _run(root, base, base.failing, stop_first=True)
+        run = _run(root, base, base.failing, stop_first=True, cancel=cancel)
         tests_run += len(run.results)
         if run.collect_error:
             return _verdict(c, base, False, 0, (), tests_run, t0, f"tests no longer collect: {run.collect_error}")
@@ -68,7 +70,7 @@ def validate_one(ws: Workspace, c: Candidate, base: Baseline) -> Validation:
         for group in (covering, rest):
             if not group:
                 continue
-            run = _run(root, base, group, stop_first=True)
+            run = _run(root, base, group, stop_first=True, cancel=cancel)
             tests_run += len(run.results)
             broken = tuple(r.nodeid for r in run.results if r.outcome != "passed" and r.outcome != "skipped")
             if broken or run.collect_error:
@@ -77,10 +79,11 @@ def validate_one(ws: Workspace, c: Candidate, base: Baseline) -> Validation:
     return replace(_verdict(c, base, True, fixed, (), tests_run, t0, "plausible"), covering=len(covering))
 
 
-def _run(root: Path, base: Baseline, nodeids: Sequence[str], stop_first: bool) -> TestRun:
+def _run(root: Path, base: Baseline, nodeids: Sequence[str], stop_first: bool,
+         cancel: threading.Event | None = None) -> TestRun:
     budget = base.per_test_timeout * (len(nodeids) + 2)
     return run_pytest(root, [*base.args, *nodeids], python=base.python, stop_first=stop_first,
-                      per_test_timeout=base.per_test_timeout, timeout=budget)
+                      per_test_timeout=base.per_test_timeout, timeout=budget, cancel=cancel)
 
 
 def _verdict(c: Candidate, base: Baseline, ok: bool, fixed: int, regressions: tuple[str, ...], tests_run: int,
@@ -98,31 +101,55 @@ def changed_lines(c: Candidate) -> frozenset[tuple[str, int]]:
 def validate_all(root: Path, candidates: Sequence[Candidate], base: Baseline, *, jobs: int,
                  time_budget: float | None, progress: Progress | None = None,
                  stop_after: int | None = None) -> tuple[list[Validation], int]:
-    """Validate in prior order; returns (validations, candidates not tried for lack of time)."""
+    """Validate in prior order; returns (validations, candidates not tried).
+
+    With `stop_after`, once that many of the best-ranked candidates are plausible and every
+    candidate ranked above them has its verdict, the validations still running for candidates
+    ranked below are stopped: a lower candidate that hangs until its test timeout (`x += d` ->
+    `x = d` in a loop) no longer delays the patch already found."""
     deadline = None if time_budget is None else time.monotonic() + time_budget
     results: list[Validation | None] = [None] * len(candidates)
-    plausible = 0
+    cancels = [threading.Event() for _ in candidates]
+    lock = threading.Lock()
     with workspaces(root, max(1, min(jobs, len(candidates)))) as pool_ws:
         free: queue.Queue[Workspace] = queue.Queue()
         for ws in pool_ws:
             free.put(ws)
 
+        def enough_above(i: int) -> bool:
+            return stop_after is not None and sum(1 for v in results[:i] if v is not None and v.plausible) >= stop_after
+
+        def settle() -> None:
+            """Stop what ranks below the first `stop_after` plausible candidates, once settled."""
+            found = 0
+            for i, v in enumerate(results):
+                if v is None:
+                    return  # a better-ranked candidate has no verdict yet
+                found += v.plausible
+                if stop_after is not None and found >= stop_after:
+                    for e in cancels[i + 1:]:
+                        e.set()
+                    return
+
         def work(i: int) -> None:
-            nonlocal plausible
             if deadline is not None and time.monotonic() > deadline:
                 return
-            if stop_after is not None and plausible >= stop_after:
-                return
+            with lock:
+                if cancels[i].is_set() or enough_above(i):
+                    return
             ws = free.get()
             try:
-                v = validate_one(ws, candidates[i], base)
+                v = validate_one(ws, candidates[i], base, cancels[i])
             except Exception as e:  # noqa: BLE001 - per-candidate boundary
                 v = Validation(candidates[i], False, 0, len(base.failing), (), 0, 0.0,
                                f"internal error: {type(e).__name__}: {e}")
             finally:
                 free.put(ws)
-            results[i] = v
-            plausible += v.plausible
+            with lock:
+                if cancels[i].is_set():
+                    return  # stopped part-way: no verdict
+                results[i] = v
+                settle()
             if progress:
                 progress(v)
 
