@@ -22,12 +22,16 @@ def _candidate(new: str, prior: float) -> Candidate:
     return Candidate("p", "calc.py", 2, BUGGY, new, "", prior, 1.0, f"fp-{prior}")
 
 
+def _project(root: Path, per_test_timeout: float) -> Baseline:
+    (root / "tests").mkdir()
+    (root / "calc.py").write_text(BUGGY)
+    (root / "tests" / "test_calc.py").write_text(TEST)
+    return Baseline(failing=("tests/test_calc.py::test_total",), passing=(), coverage={},
+                    per_test_timeout=per_test_timeout, python=sys.executable)
+
+
 def test_a_hanging_lower_candidate_is_stopped_once_a_better_one_is_plausible(tmp_path: Path) -> None:
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "calc.py").write_text(BUGGY)
-    (tmp_path / "tests" / "test_calc.py").write_text(TEST)
-    base = Baseline(failing=("tests/test_calc.py::test_total",), passing=(), coverage={},
-                    per_test_timeout=60.0, python=sys.executable)
+    base = _project(tmp_path, 60.0)
     fix, hang = _candidate(FIXED, 0.9), _candidate(HANGS, 0.5)
     t0 = time.monotonic()
     done, not_tried = validate_all(tmp_path, [fix, hang], base, jobs=2, time_budget=None, stop_after=1)
@@ -41,11 +45,7 @@ def test_a_hanging_lower_candidate_is_stopped_once_a_better_one_is_plausible(tmp
 
 
 def test_without_stop_after_every_candidate_gets_a_verdict(tmp_path: Path) -> None:
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "calc.py").write_text(BUGGY)
-    (tmp_path / "tests" / "test_calc.py").write_text(TEST)
-    base = Baseline(failing=("tests/test_calc.py::test_total",), passing=(), coverage={},
-                    per_test_timeout=2.0, python=sys.executable)
+    base = _project(tmp_path, 2.0)
     fix, hang = _candidate(FIXED, 0.9), _candidate(HANGS, 0.5)
     done, not_tried = validate_all(tmp_path, [fix, hang], base, jobs=2, time_budget=None)
     assert [(v.candidate, v.plausible) for v in done] == [(fix, True), (hang, False)] and not_tried == 0
