@@ -173,7 +173,7 @@ OPS: tuple[Op, ...] = (
 # support is the first number and its rejection the share of the second that was not the human
 # fix, Getafix's measure; `rank.pattern_prior` turns them into a prior.
 MEASURED: dict[str, tuple[int, int]] = {
-    "similar name in scope": (4, 583), "similar attribute of the file": (1, 198), "drop a call argument": (4, 196),
+    "similar name in scope": (4, 582), "similar attribute of the file": (1, 198), "drop a call argument": (4, 196),
     "unwrap a call or conditional": (2, 98), "drop a list element": (2, 93), "optional annotation": (5, 70),
     "integer literal +/- 1": (1, 52), "True, False, None exchanged": (3, 46), "negate a condition": (0, 31),
     "keyword argument the sibling calls pass": (1, 28), "dict.get instead of []": (0, 26),
@@ -181,8 +181,8 @@ MEASURED: dict[str, tuple[int, int]] = {
     "swap arguments": (0, 16), "return the last expression": (0, 12), "missing return": (0, 9), "flip in": (0, 7),
     "or to and": (0, 7), "flip !=": (0, 6), "+ to -": (0, 4), "/ to //": (0, 4), "and to or": (0, 4),
     "drop not": (0, 4), "flip ==": (0, 3), "flip is not": (0, 3), "similar keyword name": (1, 1),
-    "a conversion the file uses": (1, 443), "one more type checked or caught": (2, 61),
-    "annotation widened to Any": (2, 52), "guard a statement by a value it uses": (0, 33),
+    "a conversion the file uses": (1, 443), "one more type checked or caught": (2, 13),
+    "annotation widened to Any": (2, 57), "guard a statement by a value it uses": (0, 33),
     "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2), "forward a parameter": (1, 8),
     "a related conversion": (1, 4), "a tuple of any length": (1, 1), "check first what a test relies on": (1, 53),
     "import path made relative or shorter": (1, 12), "iterate an empty default": (0, 5),
