@@ -10,6 +10,7 @@ parenthesised and the check is repeated; a candidate that still differs is dropp
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import libcst as cst
@@ -136,6 +137,11 @@ def _field_with(node: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> dict[s
 _PARENT_CACHE: dict[int, tuple[cst.Module, dict[int, cst.CSTNode]]] = {}
 
 
+@functools.cache
+def _node_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def _parents(module: cst.Module) -> dict[int, cst.CSTNode]:
     """id(child) -> parent, built once per module (a fix run rewrites the same file many times)."""
     hit = _PARENT_CACHE.get(id(module))
@@ -143,11 +149,20 @@ def _parents(module: cst.Module) -> dict[int, cst.CSTNode]:
         return hit[1]
     out: dict[int, cst.CSTNode] = {}
     stack: list[cst.CSTNode] = [module]
+    node_type = cst.CSTNode
     while stack:
         n = stack.pop()
-        for c in n.children:
-            out[id(c)] = n
-            stack.append(c)
+        # the dataclass fields, not `.children` (which runs a visitor per node: most of the cost)
+        for name in _node_fields(type(n)):
+            v = getattr(n, name)
+            if isinstance(v, node_type):
+                out[id(v)] = n
+                stack.append(v)
+            elif isinstance(v, (list, tuple)):
+                for c in v:
+                    if isinstance(c, node_type):
+                        out[id(c)] = n
+                        stack.append(c)
     if len(_PARENT_CACHE) >= 8:
         _PARENT_CACHE.pop(next(iter(_PARENT_CACHE)))
     _PARENT_CACHE[id(module)] = (module, out)
