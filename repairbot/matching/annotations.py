@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.structural import Rewrite, nodes, on_lines, unparsed, walk
+from repairbot.matching.structural import Rewrite, last_word, nodes, on_lines, unparsed, walk
 
 _OPTIONAL = re.compile(r"\b((?:typing|t)\.)?Optional\[")
 
@@ -53,9 +53,7 @@ def _optional_of(ann: cst.BaseExpression) -> cst.BaseExpression | None:
             if isinstance(drop, cst.Name) and drop.value == "None":
                 return keep
     if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index):
-        base = ann.value
-        name = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
-        if name == "Optional":
+        if last_word(ann.value) == "Optional":
             return ann.slice[0].slice.value
     return None
 
@@ -84,7 +82,7 @@ def any_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             if parent is not None and (parent.kind, field) == ("Index", "value"):
                 yield inner, any_node, 0.7
             if parent is None or not ((parent.kind, field) == ("Subscript", "value") or parent.kind == "Attribute"):
-                arity = _GENERIC_ARITY.get(_last_word(inner.node))
+                arity = _GENERIC_ARITY.get(last_word(inner.node))
                 if arity:  # a bare generic given its parameters: `t.IO` -> `t.IO[t.Any]`
                     params = [cst.SubscriptElement(cst.Index(any_node),
                                                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
@@ -97,10 +95,6 @@ _GENERIC_ARITY = {"IO": 1, "List": 1, "list": 1, "Set": 1, "set": 1, "FrozenSet"
                   "Dict": 2, "dict": 2, "Mapping": 2, "MutableMapping": 2}
 
 
-def _last_word(node: cst.BaseExpression) -> str:
-    return node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
-
-
 def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`Tuple[str]` in an annotation (a tuple of exactly one) -> `Tuple[str, ...]` (any length),
     the reading most code means."""
@@ -111,10 +105,8 @@ def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             node = inner.node
             if inner.kind != "Subscript" or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
                 continue
-            base = node.value
-            name = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
             only = node.slice[0].slice.value
-            if name in ("Tuple", "tuple") and not isinstance(only, (cst.Ellipsis, cst.Tuple)):
+            if last_word(node.value) in ("Tuple", "tuple") and not isinstance(only, (cst.Ellipsis, cst.Tuple)):
                 comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
                 elems = [node.slice[0].with_changes(comma=comma), cst.SubscriptElement(cst.Index(cst.Ellipsis()))]
                 yield inner, node.with_changes(slice=elems), 1.0

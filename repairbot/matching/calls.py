@@ -14,7 +14,7 @@ import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import Rewrite, appended, nodes, on_lines, unparsed
+from repairbot.matching.structural import Rewrite, appended, last_word, nodes, on_lines, unparsed
 
 
 def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -36,8 +36,7 @@ def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrit
             continue
         a = outer.args
         mine = [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs] if x.arg not in ("self", "cls")]
-        func = node.func
-        word = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        word = last_word(node.func)
         passed = {x.keyword.value for x in node.args if x.keyword is not None}
         forwards = sum(1 for x in node.args if x.keyword is not None and isinstance(x.value, cst.Name)
                        and x.value.value == x.keyword.value)

@@ -54,6 +54,11 @@ def nodes(target: Target) -> list[Visit]:
     return got
 
 
+def last_word(node: cst.BaseExpression) -> str:
+    """`Optional` for `t.Optional` or `Optional`, `f` for `obj.f`; "" for other expressions."""
+    return node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
+
+
 def on_lines(target: Target, t: Tree, lines: set[int] | None) -> bool:
     if lines is None:
         return True
