@@ -103,7 +103,7 @@ def wrap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 
 # A value of one of these types is often met as the other (text and bytes, lists and tuples).
-COMPANIONS = {"str": ("bytes",), "bytes": ("str", "bytearray"), "list": ("tuple",), "tuple": ("list",),
+_COMPANIONS = {"str": ("bytes",), "bytes": ("str", "bytearray"), "list": ("tuple",), "tuple": ("list",),
                "int": ("float",), "float": ("int",), "set": ("frozenset",), "dict": ("Mapping",)}
 _EXCEPTIONS = ("AttributeError", "TypeError", "ValueError", "KeyError", "OSError")
 
@@ -134,11 +134,11 @@ def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         if t.kind == "Call" and on_lines(target, t, lines) and isinstance(t.node.func, cst.Name) and \
                 t.node.func.value in ("isinstance", "issubclass") and len(t.node.args) == 2:
             types_arg = t.children[[i for i, f in enumerate(t.fields) if f == "args"][1]]
-            have = _type_names(types_arg.node.value)
+            value_t = types_arg.children[0]
+            have = _type_names(value_t.node)
             if have is None:
                 continue
-            for name in dict.fromkeys(c for h in have for c in COMPANIONS.get(h, ()) if c not in have):
-                value_t = types_arg.children[0]
+            for name in dict.fromkeys(c for h in have for c in _COMPANIONS.get(h, ()) if c not in have):
                 yield value_t, _with_type(value_t.node, name), 1.0 if len(have) == 1 else 0.8
         elif t.kind == "ExceptHandler" and t.node.type is not None:
             type_t = t.children[t.fields.index("type")]
