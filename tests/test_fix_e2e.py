@@ -265,6 +265,13 @@ def test_suggest_ranks_fixes_at_a_flagged_line(repos, mined_files, capsys):
     top = doc["suggestions"][0]
     assert f"+        {bug['fixed']}" in top["diff"] and f"-        {bug['buggy']}" in top["diff"]
     assert top["rank"] == 1 and top["line"] == bug["line"]
+    # each suggestion names its pattern; an absolute path is labelled as git does (no `a//`)
+    flagged = repos["inventory"].resolve() / bug["file"]
+    assert main(["suggest", f"{flagged}:{bug['line']}", "--no-library", "--patterns",
+                 str(Path(__file__).resolve().parents[1] / "patterns" / "builtin.json"), "--top", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "(" in text.splitlines()[0] and text.splitlines()[0].endswith(f"line {bug['line']}")
+    assert f"--- a{flagged}" in text and "a//" not in text
     assert main(["suggest", "nofile.py:3"]) == 2
     assert main(["suggest", str(repos["inventory"] / bug["file"])]) == 2
     assert "expected FILE:LINE" in capsys.readouterr().err

@@ -116,24 +116,28 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     except UnreadableFile as e:
         raise UsageError(f"{path}: cannot parse ({e})") from None
     top = [replace(c, diff=_rebase_diff(c.diff, path.name, str(path))) for c in found]
+    names = {c.pattern.id: c.pattern.name or c.pattern.category or "" for c in patterns}
     if args.format == "json":
         print(json.dumps({"file": str(path), "line": line, "suggestions": [
-            {"rank": i + 1, "score": c.prior, "pattern": c.pattern_id, "line": c.line,
-             "diff": c.diff}
+            {"rank": i + 1, "score": c.prior, "pattern": c.pattern_id, "name": names.get(c.pattern_id, ""),
+             "line": c.line, "diff": c.diff}
             for i, c in enumerate(top)]}, indent=2))
         return EXIT_OK
     console = make_console()
     if not top:
         console.print(f"no suggestion at {path}:{line}")
     for i, c in enumerate(top):
-        console.print(f"#{i + 1} score {c.prior:.3f}  pattern {c.pattern_id}  line {c.line}", markup=False)
+        name = names.get(c.pattern_id, "")
+        console.print(f"#{i + 1} score {c.prior:.3f}  pattern {c.pattern_id}{f' ({name})' if name else ''}"
+                      f"  line {c.line}", markup=False)
         console.print(c.diff.rstrip("\n"), markup=False, highlight=False)
     return EXIT_OK
 
 
 def _rebase_diff(diff: str, old: str, new: str) -> str:
-    """Name the file as the user did in a diff made relative to the file's folder."""
+    """Name the file as the user did in a diff made relative to the file's folder (git's way for
+    an absolute path: `a/tmp/x.py`, not `a//tmp/x.py`)."""
     head, sep, body = diff.partition("\n@@")
     for prefix in ("a/", "b/"):
-        head = head.replace(prefix + old, prefix + new)
+        head = head.replace(prefix + old, prefix + new.lstrip("/"))
     return head + sep + body
