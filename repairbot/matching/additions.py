@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.structural import Rewrite, conditions, nodes, on_lines, unparsed
+from repairbot.matching.structural import COMMA, Rewrite, conditions, nodes, on_lines, unparsed
 
 # Where a value sits decides how likely a conversion belongs there: call arguments and compared
 # values most (`int(ts)` in a comparison, `str(path)` in an argument list).
@@ -119,10 +119,9 @@ def _with_type(node: cst.BaseExpression, name: str) -> cst.Tuple:
     new = cst.Element(cst.parse_expression(name))
     if isinstance(node, cst.Tuple):
         elems = list(node.elements)
-        last = elems[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        last = elems[-1].with_changes(comma=COMMA)
         return node.with_changes(elements=[*elems[:-1], last, new])
-    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return cst.Tuple([cst.Element(node, comma=comma), new])
+    return cst.Tuple([cst.Element(node, comma=COMMA), new])
 
 
 def widen_types(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -238,8 +237,7 @@ def literal_identity(target: Target, lines: set[int] | None) -> Iterator[Rewrite
             if isinstance(c.operator, (cst.Is, cst.IsNot)) and \
                     (isinstance(left, _LITERAL_NODES) or isinstance(c.comparator, _LITERAL_NODES)):
                 op = cst.Equal if isinstance(c.operator, cst.Is) else cst.NotEqual
-                c = c.with_changes(operator=op(whitespace_before=cst.SimpleWhitespace(" "),
-                                               whitespace_after=cst.SimpleWhitespace(" ")))
+                c = c.with_changes(operator=op())  # ` == `, ` != `
                 changed = True
             out.append(c)
             left = c.comparator

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.structural import Rewrite, last_word, nodes, on_lines, unparsed, walk
+from repairbot.matching.structural import COMMA, Rewrite, last_word, nodes, on_lines, unparsed, walk
 
 _OPTIONAL = re.compile(r"\b((?:typing|t)\.)?Optional\[")
 
@@ -84,9 +84,8 @@ def any_annotation(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             if parent is None or not ((parent.kind, field) == ("Subscript", "value") or parent.kind == "Attribute"):
                 arity = _GENERIC_ARITY.get(last_word(inner.node))
                 if arity:  # a bare generic given its parameters: `t.IO` -> `t.IO[t.Any]`
-                    params = [cst.SubscriptElement(cst.Index(any_node),
-                                                   comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-                              for _ in range(arity - 1)] + [cst.SubscriptElement(cst.Index(any_node))]
+                    params = [cst.SubscriptElement(cst.Index(any_node), comma=COMMA) for _ in range(arity - 1)]
+                    params.append(cst.SubscriptElement(cst.Index(any_node)))
                     yield inner, cst.Subscript(inner.node, params), 0.6
 
 
@@ -107,8 +106,7 @@ def variadic_tuple(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 continue
             only = node.slice[0].slice.value
             if last_word(node.value) in ("Tuple", "tuple") and not isinstance(only, (cst.Ellipsis, cst.Tuple)):
-                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-                elems = [node.slice[0].with_changes(comma=comma), cst.SubscriptElement(cst.Index(cst.Ellipsis()))]
+                elems = [node.slice[0].with_changes(comma=COMMA), cst.SubscriptElement(cst.Index(cst.Ellipsis()))]
                 yield inner, node.with_changes(slice=elems), 1.0
 
 

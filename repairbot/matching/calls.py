@@ -14,7 +14,7 @@ import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import Rewrite, appended, last_word, nodes, on_lines, unparsed
+from repairbot.matching.structural import COMMA, Rewrite, appended, last_word, nodes, on_lines, unparsed
 
 
 def forward_parameter(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -70,8 +70,7 @@ def _keyword_in_order(node: cst.Call, name: str, order: list[str]) -> list[cst.A
                rank.get(x.keyword.value, -1) > rank[name]), len(args))
     if at == len(args):
         return appended(node, new)
-    gap = args[at - 1].comma if at > 0 and isinstance(args[at - 1].comma, cst.Comma) else \
-        cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    gap = args[at - 1].comma if at > 0 and isinstance(args[at - 1].comma, cst.Comma) else COMMA
     return [*args[:at], new.with_changes(comma=gap), *args[at:]]
 
 
@@ -94,13 +93,6 @@ def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
                         yield t, t.node.with_changes(func=cst.Name(other)), 1.0 / abs(i - j)
 
 
-def _dotted_node(parts: list[str]) -> cst.Attribute | cst.Name:
-    node: cst.Attribute | cst.Name = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(node, cst.Name(part))
-    return node
-
-
 def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A `from ... import` made relative (`from toml.decoder import X` -> `from .decoder import
     X`: the package was vendored) or absolute with leading parts dropped (`from
@@ -118,7 +110,7 @@ def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         else:  # one dot in place of each leading part in turn (`toml` -> `.`)
             offers = [(1, parts[j:]) for j in range(1, len(parts) + 1)]
         for rank, (dots, rest) in enumerate(offers):
-            new = node.with_changes(relative=[cst.Dot()] * dots, module=_dotted_node(rest) if rest else None)
+            new = node.with_changes(relative=[cst.Dot()] * dots, module=cst.parse_expression(".".join(rest)) if rest else None)
             yield t, new, 1.0 / (1 + rank)
 
 

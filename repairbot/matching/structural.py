@@ -54,6 +54,9 @@ def nodes(target: Target) -> list[Visit]:
     return got
 
 
+COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))  # `, ` (nodes are immutable: one will do)
+
+
 def last_word(node: cst.BaseExpression) -> str:
     """`Optional` for `t.Optional` or `Optional`, `f` for `obj.f`; "" for other expressions."""
     return node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
@@ -299,7 +302,7 @@ def appended(node: cst.Call, new: cst.Arg) -> list[cst.Arg]:
             else node.whitespace_before_args
         return [*args[:-1], last.with_changes(comma=last.comma.with_changes(whitespace_after=gap)),
                 new.with_changes(comma=last.comma)]
-    return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), new]
+    return [*args[:-1], last.with_changes(comma=COMMA), new]
 
 
 _AST_LINES = re.compile(r"\r\n|\r|\n")
