@@ -6,12 +6,14 @@ pattern's examples are checked by exactly the code that later applies it.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 import libcst as cst
 
+from repairbot.matching.analogy import TEXT_OPERATORS, Splice
 from repairbot.matching.instantiate import InstantiationError, apply_match, replace_node
 from repairbot.matching.match import Compiled, Match, Target, find_matches
 from repairbot.matching.operators import OPERATORS
@@ -33,6 +35,7 @@ class Failed:
     compiled: Compiled
     line: int
     reason: str
+    quiet: bool = False  # a blind token splice that does not parse: filtered, not an error
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,11 @@ def proposals(target: Target, patterns: Sequence[Compiled],
         yield Proposal(m.compiled, m.line, m.end_line, 1.0, partial(_apply, target, m))
     for c in patterns:
         if not c.pattern.guard:
+            continue
+        splices = TEXT_OPERATORS.get(c.pattern.guard)
+        if splices is not None:
+            for sp in sorted(splices(target, lines), key=lambda r: -r.weight)[:MAX_PER_OPERATOR]:
+                yield Proposal(c, sp.line, sp.end_line, sp.weight, partial(_splice, target, c, sp))
             continue
         op = OPERATORS.get(c.pattern.guard)
         if op is None:
@@ -89,6 +97,23 @@ def _replace(target: Target, c: Compiled, old: cst.CSTNode, new: cst.CSTNode, fi
     except InstantiationError as e:
         return Failed(c, first, str(e))
     return _whole(target, c, first, last, rw.new_source, weight)
+
+
+def _splice(target: Target, c: Compiled, sp: Splice) -> Applied | Failed:
+    """A text operator's splice, kept only if the code around it still parses: the region that
+    was parsed (with its stand-in headers), or the whole file."""
+    src = target.source
+    new = src[:sp.start] + sp.text + src[sp.end:]
+    r = target.region
+    code = new
+    if r is not None and len(r.prefix) <= sp.start and sp.end <= len(src) - len(r.suffix):
+        head = r.text[:len(r.text) - (len(src) - len(r.prefix) - len(r.suffix))]
+        code = head + new[len(r.prefix):len(new) - len(r.suffix)]
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return Failed(c, sp.line, "splice does not parse", quiet=True)
+    return Applied(c, sp.line, sp.end_line, new, sp.weight)
 
 
 def _whole(target: Target, c: Compiled, line: int, end_line: int, code: str,

@@ -167,6 +167,8 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
             break  # everything left ranks after the candidates found (see above)
         r = p.make()
         if isinstance(r, Failed):
+            if r.quiet:
+                continue
             skips.append(Skip("instantiation_failed", f"{rel}:{r.line}", r.reason))
             continue
         source = target.source

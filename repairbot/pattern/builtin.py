@@ -162,6 +162,10 @@ OPS: tuple[Op, ...] = (
        ("ms = round(t * 1000)\n", "ms = int(t * 1000)\n"), guard="swap_conversion"),
     Op("a tuple of any length", "annotation", "Tuple[{h0}]", "Tuple[{h0}, ...]",
        ("def f(names: Tuple[str]): ...\n", "def f(names: Tuple[str, ...]): ...\n"), guard="variadic_tuple"),
+    # token analogy (repairbot/matching/analogy.py): the statement as the file writes its context
+    Op("as the file writes it elsewhere", "analogy", "{h0}", "{h1}",
+       ("root = path.parent\nname = path.resolve().name\n", "root = path.parent\nname = path.name\n"),
+       kind=S, guard="file_analogy"),
 )
 
 
@@ -186,6 +190,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2), "forward a parameter": (1, 8),
     "a related conversion": (1, 4), "a tuple of any length": (1, 1), "check first what a test relies on": (1, 53),
     "import path made relative or shorter": (1, 12), "iterate an empty default": (0, 5),
+    "as the file writes it elsewhere": (2, 309),
 }
 
 
