@@ -21,13 +21,16 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from repairbot.matching.match import Target
 
 MAX_REMOVED = 4  # tokens an edit takes out of the statement
 MAX_INSERTED = 6  # tokens it copies in from the file
 CONTEXT = 4  # context tokens counted on each side
-MAX_OCCURRENCES = 400  # places a context is looked up at, nearest to the statement first
+MAX_OCCURRENCES = 100  # places a context is looked up at, nearest to the statement first
+BUDGET = 1500  # (edit point, place) pairs tried per side: bounds the time on a long statement
+COMMON = 16  # a pair of context tokens seen more often than this needs a third one to agree
 MAX_STATEMENT = 160  # tokens of a long statement searched, from the flagged line on
 WINDOW = 600  # lines around the statement searched for its context (whole top-level statements)
 MAX_SPLICES = 2  # an operator's best splices handed on: its third and later were the human fix 1 time in 938
@@ -41,9 +44,8 @@ _STATEMENT_WORDS = frozenset({"if", "elif", "else", "try", "except", "finally", 
 _OPEN, _CLOSE = "([{", ")]}"
 
 
-def _balance(toks: list[str]) -> tuple[int, int, int]:
-    """Opened minus closed brackets of each kind: an edit must leave the statement's unchanged."""
-    return tuple(toks.count(o) - toks.count(c) for o, c in zip(_OPEN, _CLOSE))  # type: ignore[return-value]
+_BRACKET = {"(": 1, ")": -1, "[": 1 << 20, "]": -(1 << 20), "{": 1 << 40, "}": -(1 << 40)}
+
 
 _TOKEN = re.compile(r"""
     (?:[ \t\f]+|\\\r?\n|\#[^\r\n]*)*  # layout and comments before the token, skipped in the same match
@@ -134,6 +136,8 @@ def _anchors(t: list[str], s0: int, s1: int) -> tuple[dict[tuple[str, str], list
             before.setdefault(pair, []).append(i + 2)
         if pair in right:
             after.setdefault((pair[1], pair[0]), []).append(n - i)
+    for ps in after.values():
+        ps.reverse()  # ascending, as the search's nearest-first cut expects
     return before, after
 
 
@@ -221,21 +225,37 @@ class _Found:
     s: int  # len(S)
 
 
+def _profile(t: list[str]) -> tuple[list[int], list[int]]:
+    """Prefix sums over `t`: statement words, and bracket balance (each kind in its own 20 bits),
+    so that an edit's checks cost two subtractions instead of a scan of its tokens."""
+    words = list(accumulate((x in _STATEMENT_WORDS for x in t), initial=0))
+    brackets = list(accumulate([_BRACKET.get(x, 0) for x in t], initial=0))
+    return words, brackets
+
+
 def _search(t: list[str], s0: int, s1: int, anchors: dict[tuple[str, str], list[int]],
             found: dict[tuple[int, int, tuple[str, ...]], _Found], seen: set, forward: bool) -> None:
     """Edits of t[s0:s1] anchored by two context tokens before them (`t` reversed for the
     other side: then positions are mirrored back before they are recorded)."""
     n = len(t)
+    words, brackets = _profile(t)
+    cap = max(4, min(MAX_OCCURRENCES, BUDGET // (s1 - s0 + 1)))  # a long statement looks less far
     for i1 in range(max(s0, 2), s1 + 1):
         occ = anchors.get((t[i1 - 2], t[i1 - 1]))
         if not occ:
             continue
-        if len(occ) > MAX_OCCURRENCES:
-            occ = sorted(occ, key=lambda p: abs(p - i1))[:MAX_OCCURRENCES]
+        if len(occ) > COMMON and i1 >= 3:  # a common pair (`self .`, `, "`): a third token must agree
+            third = t[i1 - 3]
+            occ = [p for p in occ if p >= 3 and t[p - 3] == third]
+        if len(occ) > cap:  # the nearest ones (occ is ascending)
+            k = bisect.bisect_left(occ, i1)
+            occ = occ[max(0, k - cap // 2):k + cap - cap // 2]
         ahead: dict[str, list[int]] = {}
         for i2 in range(i1, min(i1 + MAX_REMOVED, s1) + 1):
-            if i2 < n:
+            if i2 < n and words[i2] == words[i1]:  # the removed tokens hold no statement word
                 ahead.setdefault(t[i2], []).append(i2)
+        if not ahead:
+            continue
         for p in occ:
             if p == i1:
                 continue
@@ -244,13 +264,12 @@ def _search(t: list[str], s0: int, s1: int, anchors: dict[tuple[str, str], list[
                 left += 1
             for s in range(MAX_INSERTED + 1):
                 q = p + s
-                if q >= n:
-                    break
+                if q >= n or words[q] != words[p]:
+                    break  # past the end, or the copied tokens would hold a statement word
                 for i2 in ahead.get(t[q], ()):
-                    ins, out = t[p:q], t[i1:i2]
-                    if ins == out or (p < i2 and i1 < q) or not _STATEMENT_WORDS.isdisjoint(ins) or \
-                            not _STATEMENT_WORDS.isdisjoint(out) or _balance(ins) != _balance(out):
-                        continue  # no change, a copy of itself over the edit, another statement kind
+                    if brackets[q] - brackets[p] != brackets[i2] - brackets[i1] or (p < i2 and i1 < q) or \
+                            (q - p == i2 - i1 and t[p:q] == t[i1:i2]):
+                        continue  # unbalanced, a copy of itself over the edit, or no change
                     right = 1
                     while right < CONTEXT and i2 + right < n and q + right < n and t[i2 + right] == t[q + right]:
                         right += 1

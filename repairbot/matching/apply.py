@@ -84,7 +84,7 @@ def rewrites(target: Target, patterns: Sequence[Compiled],
 
 def _apply(target: Target, m: Match) -> Applied | Failed:
     try:
-        rw = apply_match(target.module, m)
+        rw = apply_match(target.module, m, target.layout())
     except InstantiationError as e:
         return Failed(m.compiled, m.line, str(e))
     return _whole(target, m.compiled, rw.line, rw.end_line, rw.new_source)
@@ -93,7 +93,7 @@ def _apply(target: Target, m: Match) -> Applied | Failed:
 def _replace(target: Target, c: Compiled, old: cst.CSTNode, new: cst.CSTNode, first: int, last: int,
              weight: float) -> Applied | Failed:
     try:
-        rw = replace_node(target.module, old, new, first, last)
+        rw = replace_node(target.module, old, new, first, last, target.layout())
     except InstantiationError as e:
         return Failed(c, first, str(e))
     return _whole(target, c, first, last, rw.new_source, weight)

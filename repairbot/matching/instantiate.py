@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState  # what Module.code_for_node fills; here with indentation
 
-from repairbot.matching.match import Match
+from repairbot.matching.match import Layout, Match
 from repairbot.tree import BLOCK, PARSE_ERRORS, from_cst, to_placeholders
 
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString,
@@ -51,36 +53,118 @@ class _Fill(cst.CSTTransformer):
         return updated
 
 
-def apply_match(module: cst.Module, m: Match) -> Rewrite:
+def apply_match(module: cst.Module, m: Match, layout: Layout | None = None) -> Rewrite:
     """Return the whole new file for one match; raises InstantiationError."""
-    return _checked(lambda parens: _splice(module, m, parens), m.line, m.end_line)
+    return _checked(lambda parens: _splice(module, m, parens), m.line, m.end_line, module, layout)
 
 
-def replace_node(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode, line: int, end_line: int) -> Rewrite:
+def replace_node(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode, line: int, end_line: int,
+                 layout: Layout | None = None) -> Rewrite:
     """The whole new file with one node replaced (procedural operators); raises InstantiationError."""
-    return _checked(lambda _parens: _replace(module, old, new), line, end_line)
+    return _checked(lambda _parens: _replace(module, old, new), line, end_line, module, layout)
 
 
-def _checked(make, line: int, end_line: int) -> Rewrite:
+Changed = tuple[cst.Module, list[cst.CSTNode], list[cst.CSTNode]]  # new module, new and old statements
+
+
+def _checked(make: Callable[[bool], Changed], line: int, end_line: int, module: cst.Module,
+             layout: Layout | None) -> Rewrite:
     """Re-parse what changed: the statements holding the change must print and parse back to
-    exactly the intended trees (the rest of the file is the user's code, unchanged)."""
+    exactly the intended trees (the rest of the file is the user's code, unchanged). A change to
+    a compound statement's header alone is checked, and printed, without its body."""
     last_error = "no attempt"
     for parens in (False, True):
-        new_module, changed = make(parens)
-        code = "".join(new_module.code_for_node(st) for st in changed)
+        new_module, changed, old = make(parens)
+        head = _header_only(changed, old)
+        units = [head] if head is not None else changed
+        code = "".join(new_module.code_for_node(st) for st in units)
         try:
-            reparsed = cst.parse_module(code).body if changed else []
+            reparsed = cst.parse_module(code).body if units else []
         except PARSE_ERRORS as e:
             last_error = f"generated code does not parse: {str(e).splitlines()[0]}"
             continue
-        if [from_cst(x).key for x in reparsed] == [from_cst(x).key for x in changed]:
-            return Rewrite(new_module.code, line, end_line)
+        if [from_cst(x).key for x in reparsed] == [from_cst(x).key for x in units]:
+            fast = None if layout is None else _respliced(module, changed, old, layout) if head is None \
+                else _reheaded(module, head, old[0], layout)
+            return Rewrite(new_module.code if fast is None else fast, line, end_line)
         last_error = "generated code parses differently (precedence)"
     raise InstantiationError(last_error)
 
 
-def _splice(module: cst.Module, m: Match, parens: bool) -> tuple[cst.Module, list[cst.CSTNode]]:
-    """The new module and the statements to re-parse."""
+_STUB_BODY = (cst.SimpleStatementLine([cst.Pass()]),)
+_HEADERS = (cst.If, cst.While, cst.For, cst.With, cst.FunctionDef, cst.ClassDef)
+
+
+def _header_only(new: list[cst.CSTNode], old: list[cst.CSTNode]) -> cst.BaseCompoundStatement | None:
+    """The new compound statement with its body cut to `pass`, if only its header changed (its
+    body and else clause are the very same nodes): what needs printing and re-parsing then."""
+    if len(new) != 1 or len(old) != 1 or type(new[0]) is not type(old[0]) or not isinstance(new[0], _HEADERS):
+        return None
+    n, o = new[0], old[0]
+    if n.body is not o.body or getattr(n, "orelse", None) is not getattr(o, "orelse", None) or \
+            not isinstance(n.body, cst.IndentedBlock) or not n.body.body:
+        return None
+    stub = n.with_changes(leading_lines=(), body=n.body.with_changes(body=_STUB_BODY, footer=()))
+    return stub.with_changes(orelse=None) if hasattr(stub, "orelse") else stub
+
+
+def _indents(module: cst.Module, node: cst.CSTNode) -> list[str]:
+    """The indentation of the blocks around `node`, outermost first."""
+    parents = _parents(module)
+    out: list[str] = []
+    up = parents.get(id(node))
+    while up is not None:
+        if isinstance(up, cst.IndentedBlock):
+            out.append(module.default_indent if up.indent is None else up.indent)
+        up = parents.get(id(up))
+    return out[::-1]
+
+
+def _printed(module: cst.Module, where: cst.CSTNode, nodes: list[cst.CSTNode]) -> str:
+    state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline,
+                         indent_tokens=_indents(module, where))
+    for node in nodes:
+        node._codegen(state)
+    return "".join(state.tokens)
+
+
+def _respliced(module: cst.Module, new: list[cst.CSTNode], old: list[cst.CSTNode], layout: Layout) -> str | None:
+    """The new module's code as the old text with the changed simple statements' lines printed
+    anew (at their block's indentation), or None where that is not certain to equal printing the
+    whole module: compound statements (decorators, `elif`, block footers), unknown lines."""
+    if not old or not all(isinstance(x, cst.SimpleStatementLine) for x in [*new, *old]):
+        return None
+    first, _ = layout.span(old[0])
+    _, last = layout.span(old[-1])
+    offsets = layout.offsets
+    if not 0 < first <= last < len(offsets) or layout.lone_cr:
+        return None
+    text = _printed(module, old[0], [new[0].with_changes(leading_lines=()), *new[1:]])
+    return layout.text[:offsets[first - 1]] + text + layout.text[offsets[last]:]
+
+
+def _reheaded(module: cst.Module, stub: cst.BaseCompoundStatement, old: cst.BaseCompoundStatement,
+              layout: Layout) -> str | None:
+    """The new module's code as the old text with one compound statement's header lines (from
+    its first decorator to its colon) printed anew; None where unsure (an `elif`, a comment
+    before the first decorator, unknown lines)."""
+    parent = _parents(module).get(id(old))
+    decorators = getattr(old, "decorators", ())
+    if isinstance(parent, cst.If) or (decorators and decorators[0].leading_lines) or layout.lone_cr:
+        return None
+    first = min([layout.span(old)[0]] + [layout.span(d)[0] for d in decorators])
+    body0 = old.body.body[0]  # type: ignore[union-attr]
+    last = layout.span(body0)[0] - len(getattr(body0, "leading_lines", ())) - 1
+    offsets = layout.offsets
+    if not 0 < first <= last < len(offsets):
+        return None
+    text = _printed(module, old, [stub])
+    text = text[:text.rfind("\n", 0, len(text) - 1) + 1]  # the stub's `pass` line goes
+    return layout.text[:offsets[first - 1]] + text + layout.text[offsets[last]:]
+
+
+def _splice(module: cst.Module, m: Match, parens: bool) -> Changed:
+    """The new module, the statements to re-parse, and those they replace."""
     nodes = {k: v.node for k, v in m.bindings.items()}
     fill = _Fill(nodes, parens)
     after = to_placeholders(m.compiled.pattern.after)
@@ -96,32 +180,34 @@ def _splice(module: cst.Module, m: Match, parens: bool) -> tuple[cst.Module, lis
     old_first = body[m.start]
     if stmts and hasattr(old_first, "leading_lines"):
         stmts[0] = stmts[0].with_changes(leading_lines=old_first.leading_lines)
+    old = body[m.start:m.start + m.count]
     body[m.start:m.start + m.count] = stmts
     new_parent = parent.with_changes(body=body)
     if parent is module:
-        return new_parent, stmts
-    new_module, _ = _replace(module, parent, new_parent)
-    return new_module, stmts
+        return new_parent, stmts, old
+    new_module, _, _ = _replace(module, parent, new_parent)
+    return new_module, stmts, old
 
 
-def _replace(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode) -> tuple[cst.Module, list[cst.CSTNode]]:
+def _replace(module: cst.Module, old: cst.CSTNode, new: cst.CSTNode) -> Changed:
     """Rebuild only the path from `old` up to the module (deep_replace visits the whole tree);
-    also return the innermost rebuilt statement, the unit to re-parse."""
+    also return the innermost rebuilt statement, the unit to re-parse, and the one it replaces."""
     parents = _parents(module)
     child_old, child_new = old, new
     stmt = [new] if isinstance(new, cst.BaseStatement) else []
+    was = [old] if stmt else []
     node = parents.get(id(old))
     if node is None and old is not module:
         raise InstantiationError("node is not part of this module")
     while node is not None:
         node_new = node.with_changes(**_field_with(node, child_old, child_new))
         if not stmt and isinstance(node_new, cst.BaseStatement):
-            stmt = [node_new]
+            stmt, was = [node_new], [node]
         child_old, child_new = node, node_new
         node = parents.get(id(node))
     if not isinstance(child_new, cst.Module):
         raise InstantiationError("replacement removed the module")
-    return child_new, stmt or list(child_new.body)
+    return child_new, stmt or list(child_new.body), was if stmt else list(module.body)
 
 
 def _field_with(node: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> dict[str, object]:

@@ -9,7 +9,8 @@ header, and (for patterns learned at the end of a block) the place ends its bloc
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,30 @@ def compile_pattern(p: Pattern) -> Compiled:
 
 class UnreadableFile(Exception):
     """A file that cannot be matched against: unreadable, not UTF-8, or not valid Python."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The module's text and where its statements sit in it (1-based lines, (0, 0) if unknown):
+    with it a rewrite prints only the statements it changed, not the whole module again."""
+
+    text: str
+    span: Callable[[cst.CSTNode], tuple[int, int]]
+
+    @functools.cached_property
+    def lone_cr(self) -> bool:
+        """A \r not before \n ends a line for libcst but not for `offsets`."""
+        return "\r" in self.text and "\r" in self.text.replace("\r\n", "")
+
+    @functools.cached_property
+    def offsets(self) -> list[int]:
+        """Character offset of each line's start (lines end at \n only, as libcst counts them)."""
+        out = [0]
+        i = self.text.find("\n")
+        while i >= 0:
+            out.append(i + 1)
+            i = self.text.find("\n", i + 1)
+        return out
 
 
 @dataclass
@@ -137,6 +162,21 @@ class Target:
                 return None  # the rewrite touched the stand-in headers
             new_module_code = parts[r.depth]
         return r.prefix + new_module_code + r.suffix
+
+    def layout(self) -> Layout:
+        """The parsed module's text and statement lines, for printing only what a rewrite changed."""
+        got = self.__dict__.get("_layout")
+        if got is None:
+            shift = self.region.offset if self.region is not None else 0
+            text = self.region.text if self.region is not None else self.source
+            lines = self.lines
+
+            def span(node: cst.CSTNode) -> tuple[int, int]:
+                a, b = lines.get(id(node), (0, 0))
+                return (a - shift, b - shift) if a else (0, 0)
+
+            got = self.__dict__["_layout"] = Layout(text, span)
+        return got
 
     def span(self, t: Tree) -> tuple[int, int]:
         return self.lines.get(id(t.node), (0, 0))
