@@ -12,6 +12,8 @@ acceptance (with an audit journal): prior *= clamp(posterior mean / 0.5, 0.2, 2)
     posterior is Beta(1 + merged + edited/2, 1 + closed + edited/2) over the pattern's outcomes
 
 candidate prior = pattern prior * location score * distance factor (see matching.candidates)
+    then the first 8 by that prior * agreement with the file, in (0.5, 1.5]: 0.5 + (added pairs of
+    adjacent tokens the file already writes + 1) / (added pairs + 1); the rest * 0.5, below them
 
 confidence of a validated patch (in [0, 1]):
     raw = (0.35 * pattern prior + 0.20 * location + 0.25 * validation + 0.10 * coverage + 0.10 * size)

@@ -6,6 +6,7 @@ import io
 import tokenize as std_tokenize
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +124,42 @@ def test_the_search_stays_within_a_window_of_the_line_in_a_long_module(tmp_path:
 def test_file_analogy_reads_every_statement_of_a_small_file_without_lines():
     target = Target.parse("a = p.parent\nb = p.resolve().parent\n")
     assert any(s.text == "" for s in file_analogy(target, None))
+
+
+def test_agreement_prefers_the_rewrite_that_writes_what_the_file_writes(tmp_path: Path):
+    from repairbot.matching.candidates import agreement
+    from repairbot.types import Candidate
+
+    code = "a = items.get(key)\nb = items.get(key)\nc = items[key]\n"
+    target = Target.parse(code)
+
+    def cand(new: str) -> Candidate:
+        return Candidate("p", "m.py", 3, code, code.replace("c = items[key]", new), "", 1.0, 1.0, "f")
+
+    familiar, strange = agreement(target, cand("c = items.get(key)")), agreement(target, cand("c = items.pop(key)"))
+    assert 0.5 < strange < familiar <= 1.5
+    assert familiar == 1.5  # every pair it adds (`. get`, `get (`) is in the file
+
+
+def test_the_rerank_reorders_only_the_head_and_a_top_k_run_equals_a_full_one(tmp_path: Path, monkeypatch):
+    from repairbot.matching import candidates
+
+    code = "def f(items, key, n):\n    a = items.get(key)\n    b = items.get(key)\n    return items[key] + n - 1 if n > 0 else None\n"
+    path = tmp_path / "m.py"
+    path.write_text(code)
+    patterns = [compile_pattern(p) for p in builtin_patterns()]
+    where = [Location("m.py", 4, 1.0, ("flagged",))]
+    full = generate(tmp_path, where, patterns).candidates
+    assert len(full) > candidates.RERANK_DEPTH
+    for k in (1, 3, 5, 8):
+        assert [c.new_source for c in suggest(path, 4, patterns, top=k)] == [c.new_source for c in full[:k]]
+    head, tail = full[:candidates.RERANK_DEPTH], full[candidates.RERANK_DEPTH:]
+    assert min(c.prior for c in head) > max(c.prior for c in tail)
+    monkeypatch.setattr(candidates, "RERANK_DEPTH", 0)  # no rerank: every prior is halved, none reordered
+    raw = {c.new_source: c.prior * 2 for c in generate(tmp_path, where, patterns).candidates}
+    target = Target.parse(code)
+    for c in head:
+        assert c.prior == pytest.approx(raw[c.new_source] * candidates.agreement(target, c), abs=2e-6)
+    assert [c.prior for c in tail] == [pytest.approx(raw[c.new_source] / 2, abs=2e-6) for c in tail]
+    by_raw = sorted(raw, key=lambda s: -raw[s])
+    assert {c.new_source for c in head} == set(by_raw[:len(head)])  # the same head, reordered

@@ -52,6 +52,19 @@ def grow(box, delta):
 \t\tbox.size += delta
 
 
+if LIMIT == None:
+    @deco(LIMIT == None)
+    async def inner(x: int = None):
+        return x
+    class Kind(object):
+        pass
+
+
+async def fetch(url: str = None):
+    async with session.get(url) as r:
+        return await r.json()
+
+
 def last(a, b):
     result = pow(a, b)
     if result: return result

@@ -19,6 +19,7 @@ import ast
 import bisect
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -104,7 +105,7 @@ def tokenize(source: str, pos: int = 0, endpos: int | None = None) -> Tokens:
     return Tokens(text, start, end)
 
 
-def _window(target: Target, line: int) -> Tokens:
+def window(target: Target, line: int) -> Tokens:
     """The tokens of the top-level statements within WINDOW lines of `line` (the whole file, for
     a file of usual length): a long module's far end costs time and seldom holds the analogy."""
     body = target.file_ast().body
@@ -118,6 +119,16 @@ def _window(target: Target, line: int) -> Tokens:
     got = cache.get((a, b))
     if got is None:
         got = cache[(a, b)] = tokenize(target.source, a, b)
+    return got
+
+
+def pair_counts(target: Target, line: int) -> Counter[tuple[str, str]]:
+    """How often the file (the window around `line`) writes each pair of adjacent tokens."""
+    toks = window(target, line)
+    cache = target.__dict__.setdefault("_pair_counts", {})
+    got = cache.get(id(toks))
+    if got is None:
+        got = cache[id(toks)] = Counter(zip(toks.text, toks.text[1:]))
     return got
 
 
@@ -320,7 +331,7 @@ def file_analogy(target: Target, lines: set[int] | None) -> Iterator[Splice]:
     starts = _line_starts(target)
     done: set[tuple[int, int]] = set()
     for line in sorted(lines):
-        toks = _window(target, line)
+        toks = window(target, line)
         t = toks.text
         n = len(t)
         span = _span_tokens(target, toks, line)

@@ -143,6 +143,11 @@ def _respliced(module: cst.Module, new: list[cst.CSTNode], old: list[cst.CSTNode
     return layout.text[:offsets[first - 1]] + text + layout.text[offsets[last]:]
 
 
+def _first_line(node: cst.CSTNode, layout: Layout) -> int:
+    """A statement's first line: its first decorator's (libcst's position starts at `def`)."""
+    return min([layout.span(node)[0]] + [layout.span(d)[0] for d in getattr(node, "decorators", ())])
+
+
 def _reheaded(module: cst.Module, stub: cst.BaseCompoundStatement, old: cst.BaseCompoundStatement,
               layout: Layout) -> str | None:
     """The new module's code as the old text with one compound statement's header lines (from
@@ -152,9 +157,11 @@ def _reheaded(module: cst.Module, stub: cst.BaseCompoundStatement, old: cst.Base
     decorators = getattr(old, "decorators", ())
     if isinstance(parent, cst.If) or (decorators and decorators[0].leading_lines) or layout.lone_cr:
         return None
-    first = min([layout.span(old)[0]] + [layout.span(d)[0] for d in decorators])
+    first = _first_line(old, layout)
     body0 = old.body.body[0]  # type: ignore[union-attr]
-    last = layout.span(body0)[0] - len(getattr(body0, "leading_lines", ())) - 1
+    if getattr(body0, "decorators", ()) and body0.decorators[0].leading_lines:  # type: ignore[union-attr]
+        return None
+    last = _first_line(body0, layout) - len(getattr(body0, "leading_lines", ())) - 1
     offsets = layout.offsets
     if not 0 < first <= last < len(offsets):
         return None
