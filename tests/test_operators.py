@@ -128,6 +128,14 @@ def test_drop_element_and_sets_never_become_dicts():
     assert sorted(_sources("s = {1, 2}\n", "drop_element")) == ["s = {1}\n", "s = {2}\n"]
 
 
+def test_drop_element_drops_a_dict_entry_keeping_the_trailing_comma_style():
+    code = "msgs = {\n    'a': 'A',\n    'b': 'B',\n    **more,\n}\n"
+    out = _sources(code, "drop_element", {1, 2, 3, 4})
+    assert "msgs = {\n    'a': 'A',\n    **more,\n}\n" in out
+    assert "msgs = {\n    'a': 'A',\n    'b': 'B',\n}\n" in out  # a `**` entry too
+    assert _sources("d = {}\n", "drop_element") == []
+
+
 def test_drop_operand_keeps_either_side_and_parenthesises_when_needed():
     out = _sources("if a != 'x' or b != 'y':\n    pass\n", "drop_operand")
     assert sorted(out) == ["if a != 'x':\n    pass\n", "if b != 'y':\n    pass\n"]

@@ -104,9 +104,10 @@ def drop_argument(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
 
 
 def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
-    """One element of a list or set display on the lines removed (a dropped version, option or
-    file in a list), one type of a tuple of types (`isinstance`, `except`), or one name of a
-    `from ... import` with several. Sets keep at least one element (`{}` is a dict)."""
+    """One element of a list, set or dict display on the lines removed (a dropped version, option
+    or file in a list, an entry of a table), one type of a tuple of types (`isinstance`, `except`),
+    or one name of a `from ... import` with several. Sets keep at least one element (`{}` is a
+    dict)."""
     for t, parent, _ in nodes(target):
         if t.kind == "Tuple" and parent is not None and parent.kind in ("Arg", "ExceptHandler") and \
                 on_lines(target, t, lines) and len(t.node.elements) >= 2:
@@ -123,7 +124,7 @@ def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 for i, alias in enumerate(t.children[-len(names):]):
                     yield t, t.node.with_changes(names=_without(names, i)), _near(target, alias, lines)
             continue
-        if t.kind not in ("List", "Set") or not on_lines(target, t, lines):
+        if t.kind not in ("List", "Set", "Dict") or not on_lines(target, t, lines):
             continue
         elems = list(t.node.elements)
         if len(elems) < (2 if t.kind == "Set" else 1):
