@@ -111,7 +111,7 @@ def window(target: Target, line: int) -> Tokens:
     body = target.file_ast().body
     lo = next((st for st in body if (st.end_lineno or st.lineno) >= line - WINDOW), None)
     hi = next((st for st in reversed(body) if st.lineno <= line + WINDOW), None)
-    starts = _line_starts(target)
+    starts = line_starts(target)
     a = starts[lo.lineno - 1] if lo is not None and 1 < lo.lineno <= len(starts) else 0
     end_line = hi.end_lineno if hi is not None else None
     b = starts[end_line] if end_line is not None and end_line < len(starts) else len(target.source)
@@ -160,7 +160,7 @@ def _offset(lines: list[int], source: str, line: int, col: int) -> int:
     return base + len(text.encode("utf-8")[:col].decode("utf-8", "replace"))
 
 
-def _line_starts(target: Target) -> list[int]:
+def line_starts(target: Target) -> list[int]:
     got = target.__dict__.get("_line_starts")
     if got is None:
         src = target.source
@@ -208,7 +208,7 @@ def _span_tokens(target: Target, toks: Tokens, line: int) -> tuple[int, int] | N
     st, body = found
     if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant) and isinstance(st.value.value, str):
         return None  # a docstring: text, not code
-    starts = _line_starts(target)
+    starts = line_starts(target)
     src = target.source
     decos = getattr(st, "decorator_list", None) or []
     first = min([st] + decos, key=lambda n: (n.lineno, n.col_offset))
@@ -328,7 +328,7 @@ def file_analogy(target: Target, lines: set[int] | None) -> Iterator[Splice]:
     if lines is None:  # a whole (small) file: every statement
         lines = {s.lineno for s in ast.walk(target.file_ast()) if isinstance(s, ast.stmt)}
     src = target.source
-    starts = _line_starts(target)
+    starts = line_starts(target)
     done: set[tuple[int, int]] = set()
     for line in sorted(lines):
         toks = window(target, line)

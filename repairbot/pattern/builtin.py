@@ -249,7 +249,7 @@ OPS: tuple[Op, ...] = (
 # fix, Getafix's measure; `rank.pattern_prior` turns them into a prior.
 MEASURED: dict[str, tuple[int, int]] = {
     "similar name in scope": (4, 582), "similar attribute of the file": (1, 194), "drop a call argument": (4, 196),
-    "unwrap a call or conditional": (2, 98), "drop a list element": (2, 93), "optional annotation": (5, 70),
+    "unwrap a call or conditional": (2, 98), "drop a list element": (2, 131), "optional annotation": (5, 70),
     "integer literal +/- 1": (1, 52), "True, False, None exchanged": (3, 46), "negate a condition": (0, 31),
     "keyword argument the sibling calls pass": (1, 28), "dict.get instead of []": (0, 26),
     "drop an operand of and/or": (3, 24), "forgotten self.": (1, 17), "None test instead of truth test": (1, 16),
