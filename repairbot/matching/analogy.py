@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
-from repairbot.matching.match import Target
+from repairbot.matching.match import Target, line_offsets
 
 MAX_REMOVED = 4  # tokens an edit takes out of the statement
 MAX_INSERTED = 6  # tokens it copies in from the file
@@ -161,11 +161,10 @@ def _offset(lines: list[int], source: str, line: int, col: int) -> int:
 
 
 def line_starts(target: Target) -> list[int]:
+    """`line_offsets` of the whole file, once per target."""
     got = target.__dict__.get("_line_starts")
     if got is None:
-        src = target.source
-        got = [0] + [m.end() for m in re.finditer("\n", src)]
-        target.__dict__["_line_starts"] = got
+        got = target.__dict__["_line_starts"] = line_offsets(target.source)
     return got
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,13 +68,12 @@ class Layout:
 
     @functools.cached_property
     def offsets(self) -> list[int]:
-        """Character offset of each line's start (lines end at \n only, as libcst counts them)."""
-        out = [0]
-        i = self.text.find("\n")
-        while i >= 0:
-            out.append(i + 1)
-            i = self.text.find("\n", i + 1)
-        return out
+        return line_offsets(self.text)
+
+
+def line_offsets(text: str) -> list[int]:
+    """Character offset of each line's start (lines end at \n only, as libcst counts them)."""
+    return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
 @dataclass
