@@ -94,7 +94,10 @@ def calibrate(raw: float, knots: Sequence[tuple[float, float]] | None = None) ->
         return knots[0][1]
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if raw <= x1:
-            return y0 + (y1 - y0) * (raw - x0) / (x1 - x0) if x1 > x0 else y1
+            if x1 <= x0:
+                return y1
+            y = y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
+            return min(max(y, min(y0, y1)), max(y0, y1))  # rounding must not step past a knot
     return knots[-1][1]
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from test_evidence import DISTANCE, make
 
@@ -23,6 +23,7 @@ points = st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_siz
 
 @pytest.mark.parametrize("method", sorted(calibrate.FITS))
 @given(pts=points, a=st.floats(0, 1), b=st.floats(0, 1))
+@example(pts=[(1.1125369292536007e-308, True)] * 4, a=1.0, b=1.1125369292536007e-308)  # a 1-ulp overshoot, once
 def test_fitted_map_is_monotone_and_a_probability(method, pts, a, b):
     knots = calibrate.FITS[method](pts)
     lo, hi = sorted((a, b))
