@@ -49,3 +49,41 @@ def test_without_stop_after_every_candidate_gets_a_verdict(tmp_path: Path) -> No
     fix, hang = _candidate(FIXED, 0.9), _candidate(HANGS, 0.5)
     done, not_tried = validate_all(tmp_path, [fix, hang], base, jobs=2, time_budget=None)
     assert [(v.candidate, v.plausible) for v in done] == [(fix, True), (hang, False)] and not_tried == 0
+
+
+PLUGIN_PROBE = ("import os\n\n\ndef pytest_configure(config):\n"
+                "    with open(os.environ['PROBE'], 'a') as f:\n"
+                "        f.write(str(config.pluginmanager.has_plugin('hypothesispytest')) + '\\n')\n")
+
+
+def test_hypothesis_plugin_is_left_out_of_validation_only_when_the_baseline_did_not_need_it(tmp_path: Path,
+                                                                                             monkeypatch) -> None:
+    """hypothesis's pytest plugin imports all of hypothesis after every session (0.4 s, twice a
+    small project's run); validation leaves it out when the baseline run did not need it."""
+    from repairbot.localize.runner import run_pytest
+
+    probe = tmp_path / "probe.txt"
+    monkeypatch.setenv("PROBE", str(probe))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    base = _project(plain, 30.0)
+    (plain / "conftest.py").write_text(PLUGIN_PROBE)
+    run = run_pytest(plain, per_test_timeout=30)
+    assert not run.uses_hypothesis and [r.outcome for r in run.results] == ["failed"]
+    base = Baseline.from_run(run, set(), sys.executable)
+    assert base.options == ("-p", "no:hypothesispytest")
+    done, _ = validate_all(plain, [_candidate(FIXED, 0.9)], base, jobs=1, time_budget=None)
+    assert done[0].plausible
+    assert probe.read_text().split() == ["True", "False"]  # the baseline had it, validation not
+
+    uses = {"given": "from hypothesis import given, strategies as st\n\n\n@given(st.integers())\n"
+                     "def test_int(x):\n    assert x == x\n",
+            "marker": "import pytest\n\n\n@pytest.mark.hypothesis\ndef test_marked():\n    pass\n",
+            "lazy": "def test_lazy():\n    import hypothesis  # noqa: F401\n"}
+    for name, text in uses.items():
+        root = tmp_path / name
+        root.mkdir()
+        (root / f"test_{name}.py").write_text(text)
+        run = run_pytest(root, per_test_timeout=30)
+        assert [r.outcome for r in run.results] == ["passed"], name
+        assert run.uses_hypothesis and Baseline.from_run(run, set(), sys.executable).options == (), name

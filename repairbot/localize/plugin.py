@@ -9,6 +9,12 @@ everything recorded before a crash or a kill:
     {"event": "start", "nodeid": "...", "t": 1700000000.0}
     {"event": "end", "nodeid": "...", "outcome": "failed", "duration": 0.01, "message": "...",
      "frames": [["src/m.py", 3, "f"]], "covered": {"src/m.py": [2, 3]}}
+    {"event": "session", "hypothesis": false}
+
+The last says whether the session needed hypothesis's pytest plugin: whether anything imported
+hypothesis or marked a test with it. That plugin imports all of hypothesis (0.4 s) at the end of
+every session even when no test uses it; validation runs pytest once per candidate, so it leaves
+the plugin out when the baseline run shows it was not needed (`Baseline.pytest_options`).
 
 Other variables: `REPAIRBOT_ROOT` (project root; paths below it are recorded relative to it),
 `REPAIRBOT_COVERAGE=1` (per-test line coverage of setup + call via coverage.py dynamic
@@ -27,6 +33,7 @@ import faulthandler
 import json
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -251,6 +258,12 @@ class _Recorder:
             return covered
         finally:
             data.set_query_contexts(None)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Before the terminal summary, where hypothesis's plugin imports hypothesis anyway."""
+        marked = any(item.get_closest_marker("hypothesis") is not None for item in session.items)
+        self._emit({"event": "session", "hypothesis": "hypothesis" in sys.modules or marked})
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._cov is not None:

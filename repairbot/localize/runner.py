@@ -89,6 +89,7 @@ def run_pytest(
     exit_code = 0
     timed_out = False
     patched = False  # some pytest process was killed or died: its exit code says little
+    hypothesis = False
     with scratch_dir("repairbot-run-") as tmp:
         for attempt in itertools.count(1):
             known = len(results)
@@ -107,6 +108,7 @@ def run_pytest(
             )
             for result in attempt_out.results:
                 results.setdefault(result.nodeid, result)
+            hypothesis = hypothesis or attempt_out.hypothesis is not False
             exit_code = attempt_out.returncode
             if attempt == 1:
                 collect_error = attempt_out.collect_error()
@@ -128,6 +130,7 @@ def run_pytest(
         collect_error=collect_error,
         exit_code=exit_code,
         timed_out=timed_out,
+        uses_hypothesis=hypothesis,
     )
 
 
@@ -191,6 +194,7 @@ class _Attempt:
     killed: bool = False  # we killed the child over a hung test; the tests after it still need a run
     run_timed_out: bool = False
     output: str = ""
+    hypothesis: bool | None = None  # the session needed hypothesis's pytest plugin (None: unknown)
 
     def ran_all(self) -> bool:
         return self.collected is not None and len(self.results) >= self.collected
@@ -293,6 +297,8 @@ def _consume(
             attempt.collected = int(rec.get("count", 0))
             attempt.collect_errors = int(rec.get("errors", 0))
             attempt.collect_message = str(rec.get("message", ""))
+        elif event == "session":
+            attempt.hypothesis = bool(rec.get("hypothesis", True))
         elif event == "start":
             running = (str(rec["nodeid"]), float(rec.get("t", time.time())))
         elif event == "end":

@@ -95,7 +95,7 @@ def gather(ws: Workspace, c: Candidate, base: Baseline, python: str,
         observed = work / "calls.pkl"
         changed = changed_lines(c)
         covering = [t for t in base.passing if base.coverage.get(t, frozenset()) & changed][:20]
-        run_pytest(ws.path, ["-p", "repairbot.validate.calls", *base.args, *base.failing, *covering],
+        run_pytest(ws.path, ["-p", "repairbot.validate.calls", *base.options, *base.args, *base.failing, *covering],
                    python=python, per_test_timeout=base.per_test_timeout,
                    timeout=base.per_test_timeout * (len(base.failing) + len(covering) + 2),
                    env={"REPAIRBOT_CALLS": f"{target.file}::{target.qualname}",
@@ -210,7 +210,7 @@ def _regression_tests(ws: Workspace, c: Candidate, t: Target, base: Baseline, be
 
 
 def _runs(root: Path, rel: str, python: str, base: Baseline) -> str:
-    run = run_pytest(root, [rel], python=python, per_test_timeout=base.per_test_timeout,
+    run = run_pytest(root, [*base.options, rel], python=python, per_test_timeout=base.per_test_timeout,
                      timeout=base.per_test_timeout * 3)
     if run.collect_error or not run.results:
         return "error"

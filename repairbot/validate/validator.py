@@ -32,6 +32,8 @@ class Baseline:
     per_test_timeout: float
     python: str = sys.executable
     args: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # pytest options of every later run: plugins the baseline did not need
+
 
     @classmethod
     def from_run(cls, run: TestRun, flaky: set[str], python: str, args: Sequence[str] = ()) -> Baseline:
@@ -44,6 +46,9 @@ class Baseline:
             per_test_timeout=max(5.0, 10 * slowest),
             python=python,
             args=tuple(args),
+            # hypothesis's plugin imports all of hypothesis after every session (0.4 s, more than
+            # the rest of a small project's run); a candidate cannot start to need it
+            options=() if run.uses_hypothesis else ("-p", "no:hypothesispytest"),
         )
 
 
@@ -82,7 +87,7 @@ def validate_one(ws: Workspace, c: Candidate, base: Baseline, cancel: threading.
 def _run(root: Path, base: Baseline, nodeids: Sequence[str], stop_first: bool,
          cancel: threading.Event | None = None) -> TestRun:
     budget = base.per_test_timeout * (len(nodeids) + 2)
-    return run_pytest(root, [*base.args, *nodeids], python=base.python, stop_first=stop_first,
+    return run_pytest(root, [*base.options, *base.args, *nodeids], python=base.python, stop_first=stop_first,
                       per_test_timeout=base.per_test_timeout, timeout=budget, cancel=cancel)
 
 
