@@ -143,7 +143,9 @@ def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled],
         for i, c in enumerate(cands):
             p = by_id[c.pattern_id]
             listing.append({"pattern": p.name if p.origin == "builtin" else p.id, "origin": p.origin,
-                            "prior": c.prior, "line": c.line, "hit": found == i + 1})
+                            "prior": c.prior, "line": c.line, "hit": found == i + 1,
+                            "change": [ln for ln in c.diff.splitlines()
+                                       if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]})
     if per_pattern is not None:
         names = {c.pattern.id: c.pattern.name for c in compiled if c.pattern.origin == "builtin"}
         for i, c in enumerate(cands):
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                 if listing:
                     listing.write(json.dumps({"repo": name, "commit": fix.commit, "line": fix.line,
                                               "statement": _statement(fix),
-                                              "candidates": row["listing"]}) + "\n")
+                                              "candidates": row.get("listing", [])}) + "\n")
     for f in (log, listing):
         if f:
             f.close()
