@@ -170,7 +170,7 @@ class TestRun:
     collect_error: str = ""
     exit_code: int = 0
     timed_out: bool = False
-    uses_hypothesis: bool = True  # False only when every pytest process said it did not
+    unused_plugins: tuple[str, ...] = ()  # pytest plugins no process of the run needed
 
     @property
     def failing(self) -> tuple[TestResult, ...]:

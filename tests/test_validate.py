@@ -53,37 +53,52 @@ def test_without_stop_after_every_candidate_gets_a_verdict(tmp_path: Path) -> No
 
 PLUGIN_PROBE = ("import os\n\n\ndef pytest_configure(config):\n"
                 "    with open(os.environ['PROBE'], 'a') as f:\n"
-                "        f.write(str(config.pluginmanager.has_plugin('hypothesispytest')) + '\\n')\n")
+                "        has = config.pluginmanager.has_plugin\n"
+                "        f.write(f\"{has('hypothesispytest')},{has('anyio')}\\n\")\n")
+NO_PLUGINS = ("-p", "no:anyio", "-p", "no:hypothesispytest")
 
 
-def test_hypothesis_plugin_is_left_out_of_validation_only_when_the_baseline_did_not_need_it(tmp_path: Path,
-                                                                                             monkeypatch) -> None:
-    """hypothesis's pytest plugin imports all of hypothesis after every session (0.4 s, twice a
-    small project's run); validation leaves it out when the baseline run did not need it."""
+def test_unneeded_plugins_are_left_out_of_validation_only(tmp_path: Path, monkeypatch) -> None:
+    """hypothesis's pytest plugin imports all of hypothesis after every session (0.4 s) and
+    anyio's costs 0.13 s to load: more than half a small project's run. Validation leaves out
+    those the baseline run did not need, and keeps any a test uses."""
     from repairbot.localize.runner import run_pytest
 
     probe = tmp_path / "probe.txt"
     monkeypatch.setenv("PROBE", str(probe))
     plain = tmp_path / "plain"
     plain.mkdir()
-    base = _project(plain, 30.0)
+    _project(plain, 30.0)
     (plain / "conftest.py").write_text(PLUGIN_PROBE)
     run = run_pytest(plain, per_test_timeout=30)
-    assert not run.uses_hypothesis and [r.outcome for r in run.results] == ["failed"]
+    assert run.unused_plugins == ("anyio", "hypothesispytest") and [r.outcome for r in run.results] == ["failed"]
     base = Baseline.from_run(run, set(), sys.executable)
-    assert base.options == ("-p", "no:hypothesispytest")
+    assert base.options == NO_PLUGINS
     done, _ = validate_all(plain, [_candidate(FIXED, 0.9)], base, jobs=1, time_budget=None)
     assert done[0].plausible
-    assert probe.read_text().split() == ["True", "False"]  # the baseline had it, validation not
+    assert probe.read_text().split() == ["True,True", "False,False"]  # the baseline had them, validation not
 
-    uses = {"given": "from hypothesis import given, strategies as st\n\n\n@given(st.integers())\n"
-                     "def test_int(x):\n    assert x == x\n",
-            "marker": "import pytest\n\n\n@pytest.mark.hypothesis\ndef test_marked():\n    pass\n",
-            "lazy": "def test_lazy():\n    import hypothesis  # noqa: F401\n"}
-    for name, text in uses.items():
+    uses = {
+        "given": ("from hypothesis import given, strategies as st\n\n\n@given(st.integers())\n"
+                  "def test_int(x):\n    assert x == x\n", ("-p", "no:anyio")),
+        "marked": ("import pytest\n\n\n@pytest.mark.hypothesis\ndef test_marked():\n    pass\n", ("-p", "no:anyio")),
+        "lazy": ("def test_lazy():\n    import hypothesis  # noqa: F401\n", ("-p", "no:anyio")),
+        "anyio": ("import pytest\n\n\n@pytest.mark.anyio\nasync def test_async():\n    pass\n\n\n"
+                  "@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n", ("-p", "no:hypothesispytest")),
+        "port": ("def test_port(free_tcp_port):\n    assert free_tcp_port > 0\n", ("-p", "no:hypothesispytest")),
+    }
+    for name, (text, options) in uses.items():
         root = tmp_path / name
         root.mkdir()
         (root / f"test_{name}.py").write_text(text)
         run = run_pytest(root, per_test_timeout=30)
         assert [r.outcome for r in run.results] == ["passed"], name
-        assert run.uses_hypothesis and Baseline.from_run(run, set(), sys.executable).options == (), name
+        assert Baseline.from_run(run, set(), sys.executable).options == options, name
+        again = run_pytest(root, [*options], per_test_timeout=30)
+        assert [r.outcome for r in again.results] == ["passed"], name  # what validation will see
+    ini = tmp_path / "ini"
+    ini.mkdir()
+    (ini / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    (ini / "pytest.ini").write_text("[pytest]\nanyio_mode = strict\n")
+    run = run_pytest(ini, per_test_timeout=30)
+    assert run.unused_plugins == ("hypothesispytest",)  # anyio's own ini option: without it, a warning

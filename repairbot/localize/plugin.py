@@ -9,12 +9,12 @@ everything recorded before a crash or a kill:
     {"event": "start", "nodeid": "...", "t": 1700000000.0}
     {"event": "end", "nodeid": "...", "outcome": "failed", "duration": 0.01, "message": "...",
      "frames": [["src/m.py", 3, "f"]], "covered": {"src/m.py": [2, 3]}}
-    {"event": "session", "hypothesis": false}
+    {"event": "session", "unused": ["hypothesispytest", "anyio"]}
 
-The last says whether the session needed hypothesis's pytest plugin: whether anything imported
-hypothesis or marked a test with it. That plugin imports all of hypothesis (0.4 s) at the end of
-every session even when no test uses it; validation runs pytest once per candidate, so it leaves
-the plugin out when the baseline run shows it was not needed (`Baseline.pytest_options`).
+The last names the plugins of repairbot's own dependencies that the session did not need
+(`unused_plugins`). hypothesis's plugin imports all of hypothesis (0.4 s) at the end of every
+session, even when no test uses it, and anyio's costs 0.13 s to load; validation runs pytest once
+per candidate, so it leaves out those the baseline run did not need (`Baseline.options`).
 
 Other variables: `REPAIRBOT_ROOT` (project root; paths below it are recorded relative to it),
 `REPAIRBOT_COVERAGE=1` (per-test line coverage of setup + call via coverage.py dynamic
@@ -262,8 +262,7 @@ class _Recorder:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Before the terminal summary, where hypothesis's plugin imports hypothesis anyway."""
-        marked = any(item.get_closest_marker("hypothesis") is not None for item in session.items)
-        self._emit({"event": "session", "hypothesis": "hypothesis" in sys.modules or marked})
+        self._emit({"event": "session", "unused": unused_plugins(session)})
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._cov is not None:
@@ -273,6 +272,41 @@ class _Recorder:
             faulthandler.unregister(signal.SIGUSR1)
             self._dump.close()
         self._out.close()
+
+
+def unused_plugins(session: pytest.Session) -> list[str]:
+    """The plugins of repairbot's own dependencies (hypothesis, anyio) that this session did not
+    need: none of its tests used what they provide. Together they cost a small project's pytest
+    run more than half its time, on every validation run."""
+    pm, items = session.config.pluginmanager, session.items
+    unused = []
+    if (pm.has_plugin("hypothesispytest") and "hypothesis" not in sys.modules
+            and not any(item.get_closest_marker("hypothesis") is not None for item in items)):
+        unused.append("hypothesispytest")
+    if pm.has_plugin("anyio") and not _uses_anyio(session):
+        unused.append("anyio")
+    return unused
+
+
+def _uses_anyio(session: pytest.Session) -> bool:
+    """An anyio mode, marker or fixture anywhere (its fixtures found by their module, through
+    pytest's private fixture info: when that is not there, the answer is yes)."""
+    config = session.config
+    try:
+        if "anyio_mode" in config.inicfg or config.getoption("anyio_mode", None) is not None:
+            return True
+        for item in session.items:
+            if item.get_closest_marker("anyio") is not None:
+                return True
+            info = getattr(item, "_fixtureinfo", None)
+            if info is None and isinstance(item, pytest.Function):
+                return True
+            defs = info.name2fixturedefs.values() if info is not None else ()
+            if any(getattr(d.func, "__module__", "").startswith("anyio") for ds in defs for d in ds):
+                return True
+    except Exception:  # noqa: BLE001 - pytest internals moved: keep the plugin
+        return True
+    return False
 
 
 def _last_error_line(text: str) -> str:

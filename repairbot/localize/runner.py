@@ -89,7 +89,7 @@ def run_pytest(
     exit_code = 0
     timed_out = False
     patched = False  # some pytest process was killed or died: its exit code says little
-    hypothesis = False
+    unused: frozenset[str] | None = None  # what every pytest process said it did not need
     with scratch_dir("repairbot-run-") as tmp:
         for attempt in itertools.count(1):
             known = len(results)
@@ -108,7 +108,8 @@ def run_pytest(
             )
             for result in attempt_out.results:
                 results.setdefault(result.nodeid, result)
-            hypothesis = hypothesis or attempt_out.hypothesis is not False
+            unused = frozenset() if attempt_out.unused is None else (
+                attempt_out.unused if unused is None else unused & attempt_out.unused)
             exit_code = attempt_out.returncode
             if attempt == 1:
                 collect_error = attempt_out.collect_error()
@@ -130,7 +131,7 @@ def run_pytest(
         collect_error=collect_error,
         exit_code=exit_code,
         timed_out=timed_out,
-        uses_hypothesis=hypothesis,
+        unused_plugins=tuple(sorted(unused or ())),
     )
 
 
@@ -194,7 +195,7 @@ class _Attempt:
     killed: bool = False  # we killed the child over a hung test; the tests after it still need a run
     run_timed_out: bool = False
     output: str = ""
-    hypothesis: bool | None = None  # the session needed hypothesis's pytest plugin (None: unknown)
+    unused: frozenset[str] | None = None  # plugins the session did not need (None: unknown)
 
     def ran_all(self) -> bool:
         return self.collected is not None and len(self.results) >= self.collected
@@ -298,7 +299,7 @@ def _consume(
             attempt.collect_errors = int(rec.get("errors", 0))
             attempt.collect_message = str(rec.get("message", ""))
         elif event == "session":
-            attempt.hypothesis = bool(rec.get("hypothesis", True))
+            attempt.unused = frozenset(str(name) for name in rec.get("unused", ()))
         elif event == "start":
             running = (str(rec["nodeid"]), float(rec.get("t", time.time())))
         elif event == "end":

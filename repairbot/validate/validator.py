@@ -46,9 +46,9 @@ class Baseline:
             per_test_timeout=max(5.0, 10 * slowest),
             python=python,
             args=tuple(args),
-            # hypothesis's plugin imports all of hypothesis after every session (0.4 s, more than
-            # the rest of a small project's run); a candidate cannot start to need it
-            options=() if run.uses_hypothesis else ("-p", "no:hypothesispytest"),
+            # hypothesis's and anyio's plugins cost 0.5 s of a small project's 0.65 s run (see
+            # localize/plugin.py); a candidate's edit cannot make the tests need them
+            options=tuple(arg for name in run.unused_plugins for arg in ("-p", f"no:{name}")),
         )
 
 
