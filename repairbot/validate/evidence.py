@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repairbot.localize.runner import die_with_parent, project_env, run_pytest
+from repairbot.localize.process import die_with_parent, project_env
+from repairbot.localize.runner import run_pytest
 from repairbot.types import Candidate, Differential, GeneratedTest
 from repairbot.validate.validator import Baseline, changed_lines
 from repairbot.validate.workspace import Workspace, write_atomic
