@@ -506,3 +506,19 @@ def test_plugin_is_inert_without_report_env(tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_whose_parent_died_before_it_asked_for_the_signal_ends_itself() -> None:
+    """PR_SET_PDEATHSIG only covers a parent that dies after the call: a child forked just before
+    repairbot was killed must notice its new parent instead of running on."""
+    import signal
+    import subprocess
+    from functools import partial
+
+    from repairbot.localize.process import die_with_parent
+
+    ok = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=partial(die_with_parent, os.getpid()))
+    assert ok.returncode == 0
+    orphan = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=partial(die_with_parent, 1))
+    assert orphan.returncode == -signal.SIGKILL  # "parent 1" is not its parent: as if it had died

@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +156,8 @@ def _outcomes(python: str, path: Path, spec: dict[str, Any], work: Path,
     return json.loads(out.read_text("utf-8")), ""
 
 
-def _limits() -> None:
-    die_with_parent()
+def _limits(parent: int) -> None:
+    die_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
@@ -167,7 +168,7 @@ def _child(python: str, cwd: Path, mode: str, spec: dict[str, Any], work: Path) 
     proc = subprocess.Popen([python, "-m", "repairbot.validate.diffrun", mode, str(spec_path)], cwd=cwd,
                             env=project_env(),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_limits)
+                            start_new_session=True, preexec_fn=partial(_limits, os.getpid()))
     try:
         _, stderr = proc.communicate(timeout=CHILD_TIMEOUT)
     except subprocess.TimeoutExpired:
