@@ -199,7 +199,7 @@ def statement_range(tree: ast.Module, line: int) -> tuple[ast.AST, ast.AST | Non
         stmts = nested
 
 
-def _span_tokens(target: Target, toks: Tokens, line: int) -> tuple[int, int] | None:
+def span_tokens(target: Target, toks: Tokens, line: int) -> tuple[int, int] | None:
     """The token range [s0, s1) of the statement (or header) on `line`."""
     found = statement_range(target.file_ast(), line)
     if found is None:
@@ -333,7 +333,7 @@ def file_analogy(target: Target, lines: set[int] | None) -> Iterator[Splice]:
         toks = window(target, line)
         t = toks.text
         n = len(t)
-        span = _span_tokens(target, toks, line)
+        span = span_tokens(target, toks, line)
         if span is None or (toks.start[span[0]], toks.start[span[1] - 1]) in done:
             continue
         done.add((toks.start[span[0]], toks.start[span[1] - 1]))
@@ -362,5 +362,3 @@ def file_analogy(target: Target, lines: set[int] | None) -> Iterator[Splice]:
             if len(emitted) >= MAX_SPLICES:
                 break
 
-
-TEXT_OPERATORS = {"file_analogy": file_analogy}

@@ -237,6 +237,11 @@ OPS: tuple[Op, ...] = (
     Op("as the file writes it elsewhere", "analogy", "{h0}", "{h1}",
        ("root = path.parent\nname = path.resolve().name\n", "root = path.parent\nname = path.name\n"),
        kind=S, guard="file_analogy"),
+    # a typo in a message (repairbot/matching/spelling.py): spelt as the file spells the word
+    Op("a message word spelt as the file spells it", "spelling", "{h0}", "{h1}",
+       ('def load(path):\n    """Read the configuration file."""\n    raise OSError("no configuation file here")\n',
+        'def load(path):\n    """Read the configuration file."""\n    raise OSError("no configuration file here")\n'),
+       kind=S, guard="message_spelling"),
 )
 
 
@@ -262,6 +267,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "a related conversion": (1, 4), "a tuple of any length": (1, 1), "check first what a test relies on": (1, 53),
     "import path made relative or shorter": (1, 12), "iterate an empty default": (0, 5),
     "as the file writes it elsewhere": (2, 304), "isinstance for type() ==": (1, 1),
+    "a message word spelt as the file spells it": (1, 16),
 }
 
 
