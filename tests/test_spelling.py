@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.match import Target, compile_pattern
+from repairbot.matching.spelling import known_words
 from repairbot.pattern.builtin import builtin_patterns
 
 OP = next(compile_pattern(p) for p in builtin_patterns() if p.guard == "message_spelling")
@@ -23,9 +24,23 @@ def test_a_typo_takes_the_spelling_the_file_writes_most():
             "def f(x):\n"
             "    raise ValueError('An error occured while reading %s' % x)\n")
     got = _sources(code, 3)
-    assert got[0] == code.replace("occured", "occurred")
-    # "error" is written once too, and "errors" is one edit away: a weaker rewrite of one word
-    assert got[1:] == [code.replace("An error", "An errors")]
+    assert got == [code.replace("occured", "occurred")]  # "error" is English: "errors" is no fix
+
+
+def test_a_word_english_does_not_know_takes_the_standard_librarys_spelling():
+    code = "def f(value):\n    assert '/' not in value, 'May not contain path seperators'\n"
+    assert "seperators" not in known_words() and "separators" in known_words()
+    assert _sources(code, 2)[0] == code.replace("seperators", "separators")
+
+
+def test_an_english_word_is_corrected_only_towards_a_spelling_the_file_repeats():
+    code = ("def f(parser, use_parentheses):\n"
+            "    parser.add_argument('--up', dest='use_parentheses',\n"
+            "                        help='Use parenthesis for line continuation')\n")
+    assert "parenthesis" in known_words()
+    assert _sources(code, 2) == [code.replace("Use parenthesis", "Use parentheses")]
+    once = code.replace(", use_parentheses", "")
+    assert _sources(once, 2) == []  # the file writes "parentheses" once: English wins
 
 
 def test_capitalised_words_stay_capitalised():
@@ -73,8 +88,28 @@ def test_any_one_edit_typo_of_a_word_the_file_writes_is_corrected(word: str, at:
             "add": word[:i] + "x" + word[i:]}[how]
     if typo == word or len(typo) < 4:
         return
-    code = f"# {word}\ndef f():\n    raise OSError('the {typo} went wrong')\n"
+    code = f"# {word}, {word}\ndef f():\n    raise OSError('the {typo} went wrong')\n"
     got = _sources(code, 3)
     assert code.replace(f"the {typo}", f"the {word}") in got
     for g in got:
         compile(g, "<rewrite>", "exec")  # every rewrite parses
+
+
+def test_the_shipped_words_are_what_the_build_script_reads_from_the_standard_library():
+    """words.txt is data derived from the standard library (scripts/build_words.py); another
+    patch release of Python may count a few words differently, so nearly all must agree."""
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import build_words
+
+    shipped = list(known_words())
+    assert len(shipped) == len(set(shipped)) > 10_000
+    assert all(w.isalpha() and w.islower() and len(w) >= 3 for w in shipped)
+    counts = build_words.words(Path(sysconfig.get_paths()["stdlib"]))
+    rebuilt = {w for w, n in counts.items() if n >= build_words.MIN_COUNT}
+    assert len(rebuilt & set(shipped)) >= 0.95 * len(shipped)
+    assert {"occurred", "separators", "repository", "unexpected"} <= set(shipped)
+    assert not {"occured", "seperators", "respository", "unxpected"} & set(shipped)
