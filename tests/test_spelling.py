@@ -113,3 +113,13 @@ def test_the_shipped_words_are_what_the_build_script_reads_from_the_standard_lib
     assert len(rebuilt & set(shipped)) >= 0.95 * len(shipped)
     assert {"occurred", "separators", "repository", "unexpected"} <= set(shipped)
     assert not {"occured", "seperators", "respository", "unxpected"} & set(shipped)
+
+
+def test_the_flagged_lines_words_come_before_the_rest_of_the_statement():
+    code = ("HELP = {\n"
+            "    'a': 'no seperators here',\n"
+            "    'b': 'an error occured here',\n"
+            "}\n")
+    assert _sources(code, 3)[0] == code.replace("occured", "occurred")
+    assert _sources(code, 2)[0] == code.replace("seperators", "separators")
+    assert len(_sources(code, 2)) == 2  # the other line's typo still comes, after it
