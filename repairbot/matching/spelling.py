@@ -97,12 +97,13 @@ def message_spelling(target: Target, lines: set[int] | None) -> Iterator[Splice]
     if lines is None:  # a whole (small) file: every statement
         lines = {s.lineno for s in ast.walk(target.file_ast()) if isinstance(s, ast.stmt)}
     starts = line_starts(target)
+    done: set[int] = set()  # statements read: several flagged lines may share one
     for line in sorted(lines):
         toks = window(target, line)
         span = span_tokens(target, toks, line)
-        if span is None:
+        if span is None or toks.start[span[0]] in done:
             continue
-        counts: Counter[str] | None = None
+        done.add(toks.start[span[0]])
         for k in range(*span):
             text = toks.text[k]
             body = text[len(_PREFIX.match(text).group()):]  # type: ignore[union-attr]
@@ -110,7 +111,7 @@ def message_spelling(target: Target, lines: set[int] | None) -> Iterator[Splice]
                 continue
             for m in _MESSAGE_WORD.finditer(text):
                 word = m.group().lower()
-                counts = counts if counts is not None else word_counts(target)
+                counts = word_counts(target)
                 if counts[word] > 1:
                     continue  # the file writes it elsewhere: not a typo it would repeat
                 start, end = toks.start[k] + m.start(), toks.start[k] + m.end()
