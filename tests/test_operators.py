@@ -37,6 +37,26 @@ def test_similar_name_proposes_close_names_used_in_the_file():
     assert _sources("def g(a, b):\n    return a.b(b=a)\n", "similar_name", {2}) == []
 
 
+def test_similar_name_weighs_an_undefined_name_double():
+    """A name nothing in the file binds is a NameError waiting (pyflakes' F821): its replacement
+    outranks a rewrite of a name that is bound."""
+    def weights(code: str, line: int) -> dict[str, float]:
+        target = Target.parse(code)
+        return {r.new_source.splitlines()[line - 1].strip(): r.weight
+                for r in rewrites(target, [OPS["similar_name"]], {line}) if isinstance(r, Applied)}
+
+    undefined = "def f(attr, attrs):\n    return attri in attrs\n"
+    bound = "def f(attr, attrs, attri):\n    return attri in attrs\n"
+    got, plain = weights(undefined, 2), weights(bound, 2)
+    assert got["return attr in attrs"] == 2 * plain["return attr in attrs"]
+    assert max(got, key=got.get) == "return attr in attrs"
+    # builtins, and every name after `import *`, count as bound
+    assert weights("def f(lens):\n    return len(lens)\n", 2) == weights("def f(lens, len):\n    return len(lens)\n", 2)
+    star = "from m import *\n\ndef f(attr, attrs):\n    return attri in attrs\n"
+    bound_star = "from m import *\n\ndef f(attr, attrs, attri):\n    return attri in attrs\n"
+    assert weights(star, 4)["return attr in attrs"] == weights(bound_star, 4)["return attr in attrs"]
+
+
 def test_similar_name_ranks_by_spelling_then_locality_and_never_proposes_constants():
     from repairbot.matching.candidates import generate
     from repairbot.types import Location

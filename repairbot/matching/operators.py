@@ -8,6 +8,7 @@ own examples, and the same harness checks them.
 from __future__ import annotations
 
 import ast
+import builtins
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
@@ -30,6 +31,10 @@ MAX_NAME_SUGGESTIONS = 3
 MIN_NAME_SIMILARITY = 0.5
 MIN_ATTRIBUTE_SCORE = 0.35
 _CONSTANTS = frozenset({"True", "False", "None", "self", "cls"})
+_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__", "__path__", "__loader__",
+                                        "__package__", "__builtins__", "__annotations__", "__qualname__",
+                                        "__module__", "__class__", "__dict__", "__debug__"}
+UNDEFINED_BOOST = 2.0
 
 
 def int_step(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -77,7 +82,8 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     of the 400 new names occur in the file at all.
     """
     occ = _occurrences(target, lines)
-    scope = set(occ) | target.index().names  # the whole file's names, however much was parsed
+    index = target.index()
+    scope = set(occ) | index.names  # the whole file's names, however much was parsed
     pool = sorted(n for n in scope if n.isidentifier() and n not in _CONSTANTS)  # stable ties
     for t, parent, field in _nodes(target):
         if not _is_variable(t, parent, field) or not _on_lines(target, t, lines):
@@ -85,6 +91,8 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         value = t.value or ""
         if value in _CONSTANTS:
             continue
+        # a name nothing binds (pyflakes' undefined name) is a NameError waiting: a typo, most likely
+        undefined = index.bound is not None and value not in index.bound and value not in _BUILTINS
         line = target.span(t)[0]
         scored = []
         for name in pool:
@@ -96,7 +104,7 @@ def similar_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             scored.append((round(0.8 * sim + 0.1 * near + (0.1 if where else 0.0), 6), name))
         scored.sort(key=lambda s: (-s[0], s[1]))
         for weight, name in scored[:MAX_NAME_SUGGESTIONS]:
-            yield t, t.node.with_changes(value=name), weight
+            yield t, t.node.with_changes(value=name), weight * (UNDEFINED_BOOST if undefined else 1.0)
 
 
 def similar_attribute(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:

@@ -120,6 +120,7 @@ class FileIndex(NamedTuple):
     keywords: frozenset[str]  # keyword argument and parameter names
     params: dict[str, tuple[str, ...]]  # function name -> its parameters, in order (the first def)
     caught: Counter[str]  # exception names the `except` clauses catch, by how often
+    bound: frozenset[str] | None  # names the file binds (assigns, defines, imports); None after `import *`
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -143,10 +144,14 @@ def scan(tree: ast.Module) -> FileIndex:
     keywords: set[str] = set()
     params: dict[str, tuple[str, ...]] = {}
     caught: Counter[str] = Counter()
+    bound: set[str] = set()
+    star = False
     for n in ast.walk(tree):
         t = type(n)
         if t is ast.Name:
             names.add(n.id)
+            if type(n.ctx) is not ast.Load:
+                bound.add(n.id)
         elif t is ast.Attribute:
             key = _dotted(n.value)
             if key is not None:
@@ -167,13 +172,17 @@ def scan(tree: ast.Module) -> FileIndex:
         elif t is ast.arg:
             names.add(n.arg)
             keywords.add(n.arg)
+            bound.add(n.arg)
         elif t in _DEFS:
             names.add(n.name)
+            bound.add(n.name)
             if t is not ast.ClassDef and n.name not in params:
                 a = n.args
                 params[n.name] = tuple(x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs])
         elif t is ast.alias:
             names.add(n.name.split(".")[0])
+            bound.add(n.asname or n.name.split(".")[0])
+            star = star or n.name == "*"
             if n.asname:
                 names.add(n.asname)
         elif t is ast.ImportFrom:
@@ -181,14 +190,20 @@ def scan(tree: ast.Module) -> FileIndex:
                 names.add(n.module.split(".")[0])
         elif t is ast.Global or t is ast.Nonlocal:
             names.update(n.names)
+            bound.update(n.names)
         elif t is ast.ExceptHandler:
             if n.name:
                 names.add(n.name)
+                bound.add(n.name)
             if n.type is not None:
                 types = n.type.elts if isinstance(n.type, ast.Tuple) else [n.type]
                 caught.update(d for d in map(_dotted, types) if d)
+        elif (t is ast.MatchAs or t is ast.MatchStar) and n.name:
+            bound.add(n.name)
+        elif t is ast.MatchMapping and n.rest:
+            bound.add(n.rest)
     return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
-                     params, caught)
+                     params, caught, None if star else frozenset(bound))
 
 
 def statements_around(tree: ast.Module, line: int) -> list[ast.stmt | ast.excepthandler]:
