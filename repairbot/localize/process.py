@@ -28,18 +28,18 @@ _DUMP_WAIT = 0.5
 _DROP_ENV = ("COV_CORE_SOURCE", "COV_CORE_CONFIG", "COV_CORE_DATAFILE", "COVERAGE_PROCESS_START")
 
 
-def die_with_parent(parent: int | None = None) -> None:
+def die_with_parent(parent: int) -> None:
     """In the child, before exec: be killed when the thread that started us goes away.
 
     Children run in their own session so a hang can be killed as a group; the price is that
     killing repairbot's own group (Ctrl-C, a CI timeout, the app stopping a repair) would not
     reach them. Linux's parent-death signal closes that gap, even after a SIGKILL of repairbot.
     A parent killed between the fork and this call sends no signal: given the parent's pid, the
-    child then sees it has a new parent and ends itself.
+    child sees it has a new parent and ends itself.
     """
     if _PRCTL is not None:  # looked up in the parent: a child forked from a threaded parent must not dlopen
         _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if parent is not None and os.getppid() != parent:
+        if os.getppid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
 
 

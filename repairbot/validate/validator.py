@@ -34,7 +34,6 @@ class Baseline:
     args: tuple[str, ...] = ()
     options: tuple[str, ...] = ()  # pytest options of every later run: plugins the baseline did not need
 
-
     @classmethod
     def from_run(cls, run: TestRun, flaky: set[str], python: str, args: Sequence[str] = ()) -> Baseline:
         passing = tuple(r.nodeid for r in run.passing)
