@@ -133,7 +133,9 @@ def test_precondition_checks_first_what_a_test_relies_on():
 
 def test_import_path_makes_an_import_relative_or_drops_leading_parts():
     assert _ranked("from toml.decoder import load\n", "import_path") == [
-        "from .decoder import load", "from . import load"]
+        "from .decoder import load", "from . import load", "from .toml.decoder import load"]
+    # a lone module: Python 2's implicit relative import made explicit comes first
+    assert _ranked("from cli import main\n", "import_path") == ["from .cli import main", "from . import main"]
     assert _ranked("from .packages.urllib3.contrib import ssl\n", "import_path") == [
         "from packages.urllib3.contrib import ssl", "from urllib3.contrib import ssl", "from contrib import ssl"]
     assert _ranked("import os\n", "import_path") == []

@@ -281,3 +281,24 @@ def test_return_value_returns_a_functions_last_expression_and_back():
 def test_sibling_keyword_reads_values_on_the_lines_ast_numbers_after_a_form_feed():
     code = "\x0c\na = f(x, k=1)\nb = f(y)\n"
     assert _sources(code, "sibling_keyword", {3}) == [code.replace("f(y)", "f(y, k=1)")]
+
+
+def test_assigned_name_replaces_a_copied_name_by_the_one_assigned():
+    code = ("def split(url, quote):\n    path, query = url.split('?')\n    path = quote(path, safe='/')\n"
+            "    query = quote(path, safe='=&')\n")
+    got = [r for r in rewrites(Target.parse(code), [OPS["assigned_name"]], {4}) if isinstance(r, Applied)]
+    assert [r.new_source.splitlines()[3] for r in got] == ["    query = quote(query, safe='=&')"]
+    # an attribute: only towards one the file uses on the same receiver
+    code = ("class R:\n    def f(self, env):\n        x_for = get(self.x_for, env)\n"
+            "        x_prefix = get(self.x_for, env)\n        self.x_prefix = 1\n        other = self.x_for\n")
+    got = [r for r in rewrites(Target.parse(code), [OPS["assigned_name"]], {4}) if isinstance(r, Applied)]
+    assert [r.new_source.splitlines()[3] for r in got] == ["        x_prefix = get(self.x_prefix, env)"]
+    assert [r for r in rewrites(Target.parse(code), [OPS["assigned_name"]], {6})] == []  # no self.other
+
+
+def test_assigned_name_needs_a_name_with_a_value_already_and_leaves_callees_alone():
+    code = "def f(a):\n    b = g(a)\n"  # b has no value before: `g(b)` would be a NameError
+    assert [r for r in rewrites(Target.parse(code), [OPS["assigned_name"]], {2})] == []
+    code = "def f(a, b, g):\n    b = g(a)\n"
+    got = [r.new_source.splitlines()[1] for r in rewrites(Target.parse(code), [OPS["assigned_name"]], {2})]
+    assert got == ["    b = g(b)"]  # the argument, never the callee

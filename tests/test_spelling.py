@@ -123,3 +123,13 @@ def test_the_flagged_lines_words_come_before_the_rest_of_the_statement():
     assert _sources(code, 3)[0] == code.replace("occured", "occurred")
     assert _sources(code, 2)[0] == code.replace("seperators", "separators")
     assert len(_sources(code, 2)) == 2  # the other line's typo still comes, after it
+
+
+def test_a_word_written_twice_in_a_row_loses_its_second_copy():
+    code = 'def f(p):\n    p.add("--strict", help="mark the the test as failed")\n'
+    assert _sources(code, 2) == [code.replace("the the", "the")]
+    # "that that" is English: still offered, below a plain typo's weight; names and fields are not words
+    code = 'def f(p):\n    p.add(help="so that that works")\n'
+    got = [r for r in rewrites(Target.parse(code), [OP], {2}) if isinstance(r, Applied)]
+    assert [r.weight for r in got] == [0.5]
+    assert _sources('x = "%(name)s %(name)s"\n', 1) == []

@@ -95,7 +95,7 @@ def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A `from ... import` made relative (`from toml.decoder import X` -> `from .decoder import
-    X`: the package was vendored) or absolute with leading parts dropped (`from
+    X`: the package was vendored; `from cli import main` -> `from .cli import main`) or absolute with leading parts dropped (`from
     .packages.urllib3 import X` -> `from urllib3 import X`: the vendored copy was removed)."""
     for t, _, _ in nodes(target):
         if t.kind != "ImportFrom" or not on_lines(target, t, lines):
@@ -107,8 +107,10 @@ def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         parts = module.split(".") if module else []
         if node.relative:  # drop the dots, then each leading part in turn
             offers = [(0, parts[j:]) for j in range(len(parts))]
-        else:  # one dot in place of each leading part in turn (`toml` -> `.`)
+        else:  # one dot in place of each leading part in turn (`toml` -> `.`); a lone module made
+            # relative first (Python 2's implicit relative import, `from cli` -> `from .cli`)
             offers = [(1, parts[j:]) for j in range(1, len(parts) + 1)]
+            offers.insert(0 if len(parts) == 1 else len(offers), (1, parts))
         for rank, (dots, rest) in enumerate(offers):
             new = node.with_changes(relative=[cst.Dot()] * dots, module=cst.parse_expression(".".join(rest)) if rest else None)
             yield t, new, 1.0 / (1 + rank)

@@ -74,7 +74,11 @@ def _checked(make: Callable[[bool], Changed], line: int, end_line: int, module: 
     a compound statement's header alone is checked, and printed, without its body."""
     last_error = "no attempt"
     for parens in (False, True):
-        new_module, changed, old = make(parens)
+        try:
+            new_module, changed, old = make(parens)
+        except cst.CSTValidationError as e:  # libcst refuses the tree (`'a' b'b'`): this candidate only
+            last_error = f"generated tree is not valid: {e}"
+            continue
         head = _header_only(changed, old)
         units = [head] if head is not None else changed
         code = "".join(new_module.code_for_node(st) for st in units)

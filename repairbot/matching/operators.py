@@ -19,8 +19,9 @@ from repairbot.matching.additions import ADDITIONS
 from repairbot.matching.annotations import ANNOTATIONS
 from repairbot.matching.calls import CALLS
 from repairbot.matching.match import Target
+from repairbot.matching.porting import PORTING
 from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed
+from repairbot.matching.structural import STRUCTURAL, Rewrite, unparsed, walk
 from repairbot.matching.structural import nodes as _nodes
 from repairbot.matching.structural import on_lines as _on_lines
 from repairbot.tree import Tree
@@ -168,6 +169,48 @@ def _def_locals(tree: ast.Module, line: int) -> set[str]:
     return out
 
 
+def _assigned(node: cst.CSTNode) -> str | None:
+    """The last word of an assignment's one target (`fragment`, `self.x_prefix`); None for
+    tuples, subscripts and several targets."""
+    if isinstance(node, cst.Assign):
+        if len(node.targets) != 1:
+            return None
+        tgt = node.targets[0].target
+    elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        tgt = node.target
+    else:
+        return None
+    return tgt.value if isinstance(tgt, cst.Name) else tgt.attr.value if isinstance(tgt, cst.Attribute) else None
+
+
+def assigned_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`fragment = quote(query)` -> `quote(fragment)`: a statement copied from the one above and
+    edited only on the left keeps the original's name on the right. A variable of the value is
+    replaced by the assigned name if that name already has a value (it occurs on an earlier line
+    of the def or module); an attribute `r.old` by `r.new` if the file uses `r.new`. A call's
+    argument is the likeliest place."""
+    attrs = target.attributes()
+    occ: dict[str, list[int]] | None = None
+    for t, _, _ in _nodes(target):
+        new = _assigned(t.node) if t.kind in ("Assign", "AugAssign", "AnnAssign") else None
+        if new is None or not _on_lines(target, t, lines) or "value" not in t.fields:
+            continue
+        value = t.children[t.fields.index("value")]
+        first = target.span(t)[0]
+        for leaf, parent, field in walk(value):
+            if parent is not None and parent.kind == "Call" and field == "func":
+                continue  # the callee is what the statement does, not what it works on
+            weight = 1.0 if parent is not None and parent.kind == "Arg" else 0.6
+            if _is_variable(leaf, parent, field) and leaf.value not in _CONSTANTS and leaf.value != new:
+                if occ is None:
+                    occ = _occurrences(target, {first})
+                if any(x < first for x in occ.get(new, ())):
+                    yield leaf, leaf.node.with_changes(value=new), weight
+            elif leaf.kind == "Attribute" and leaf.children[-1].kind == "Name" and leaf.children[-1].value != new:
+                if new in attrs.get(unparsed(leaf.children[0].node) or "\0", frozenset()):
+                    yield leaf.children[-1], leaf.children[-1].node.with_changes(value=new), weight
+
+
 def _squash(name: str) -> str:
     return name.replace("_", "").lower()
 
@@ -196,5 +239,5 @@ def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
                                   "similar_attribute": similar_attribute, "self_attribute": self_attribute,
-                                  "similar_keyword": similar_keyword, **STRUCTURAL, **ADDITIONS,
-                                  **ANNOTATIONS, **CALLS}
+                                  "similar_keyword": similar_keyword, "assigned_name": assigned_name, **STRUCTURAL, **ADDITIONS,
+                                  **ANNOTATIONS, **CALLS, **PORTING}

@@ -43,6 +43,13 @@ OPS: tuple[Op, ...] = (
     Op("flip !=", "comparison", "{h0} != {h1}", "{h0} == {h1}", ("same = a != b\n", "same = a == b\n")),
     Op("flip in", "comparison", "{h0} in {h1}", "{h0} not in {h1}", ("ok = k in d\n", "ok = k not in d\n")),
     Op("flip not in", "comparison", "{h0} not in {h1}", "{h0} in {h1}", ("ok = k not in d\n", "ok = k in d\n")),
+    # flake8-bugbear B028: a warning without stacklevel points at the warn() call, not its caller
+    Op("warnings.warn with a stacklevel", "lint", "warnings.warn({h0})", "warnings.warn({h0}, stacklevel=2)",
+       ("warnings.warn('use g() instead')\n", "warnings.warn('use g() instead', stacklevel=2)\n")),
+    Op("warnings.warn with a category and a stacklevel", "lint", "warnings.warn({h0}, {h1})",
+       "warnings.warn({h0}, {h1}, stacklevel=2)",
+       ("warnings.warn('use g()', DeprecationWarning)\n",
+        "warnings.warn('use g()', DeprecationWarning, stacklevel=2)\n")),
     Op("== None to is None", "lint", "{h0} == None", "{h0} is None", ("if x == None: ...\n", "if x is None: ...\n")),
     Op("!= None to is not None", "lint", "{h0} != None", "{h0} is not None",
        ("if x != None: ...\n", "if x is not None: ...\n")),
@@ -192,6 +199,10 @@ OPS: tuple[Op, ...] = (
     Op("forgotten self.", "name", "{h0}", "self.{h0}",
        ("class C:\n    def f(self):\n        return size + self.size\n",
         "class C:\n    def f(self):\n        return self.size + self.size\n"), guard="self_attribute"),
+    Op("the assigned name where a copied one was left", "name", "{h0} = {h1}({h2})\n", "{h0} = {h1}({h0})\n",
+       ("def split(url):\n    path, query = url.split('?')\n    path = quote(path)\n    query = quote(path)\n",
+        "def split(url):\n    path, query = url.split('?')\n    path = quote(path)\n    query = quote(query)\n"),
+       kind=S, guard="assigned_name"),
     Op("similar keyword name", "keyword", "{h0}({h1}={h2})", "{h0}({h3}={h2})",
        ("def parse(text, parse_all=False): ...\nparse(s, parseAll=True)\n",
         "def parse(text, parse_all=False): ...\nparse(s, parse_all=True)\n"), guard="similar_keyword"),
@@ -233,6 +244,17 @@ OPS: tuple[Op, ...] = (
        ("ms = round(t * 1000)\n", "ms = int(t * 1000)\n"), guard="swap_conversion"),
     Op("a tuple of any length", "annotation", "Tuple[{h0}]", "Tuple[{h0}, ...]",
        ("def f(names: Tuple[str]): ...\n", "def f(names: Tuple[str, ...]): ...\n"), guard="variadic_tuple"),
+    # a port between Python versions, and a statement allowed to fail (repairbot/matching/porting.py)
+    Op("a text literal as bytes, or bytes as text", "porting", "'{h0}'", "b'{h0}'",
+       ("SEP = b'/'\nparts = path.split('/')\n", "SEP = b'/'\nparts = path.split(b'/')\n"), guard="string_prefix"),
+    Op("a dict view copied before the loop", "porting", "for {h0} in {h1}.items(): ...",
+       "for {h0} in list({h1}.items()): ...",
+       ("for k, v in d.items():\n    del d[k]\n", "for k, v in list(d.items()):\n    del d[k]\n"), kind=S,
+       guard="list_of_view"),
+    Op("a statement allowed to fail", "porting", "{h0}\n", "try:\n    {h0}\nexcept {h1}:\n    pass\n",
+       ("def close(self):\n    del self.conn\n",
+        "def close(self):\n    try:\n        del self.conn\n    except AttributeError:\n        pass\n"), kind=S,
+       guard="try_except_pass"),
     # token analogy (repairbot/matching/analogy.py): the statement as the file writes its context
     Op("as the file writes it elsewhere", "analogy", "{h0}", "{h1}",
        ("root = path.parent\nname = path.resolve().name\n", "root = path.parent\nname = path.name\n"),
@@ -265,9 +287,13 @@ MEASURED: dict[str, tuple[int, int]] = {
     "annotation widened to Any": (2, 57), "guard a statement by a value it uses": (0, 33),
     "quoted name unquoted": (1, 5), "plain assignment for +=": (1, 2), "forward a parameter": (1, 8),
     "a related conversion": (1, 4), "a tuple of any length": (1, 1), "check first what a test relies on": (1, 53),
-    "import path made relative or shorter": (1, 12), "iterate an empty default": (0, 5),
+    "import path made relative or shorter": (10, 63), "iterate an empty default": (0, 5),
     "as the file writes it elsewhere": (2, 304), "isinstance for type() ==": (1, 1),
-    "a message word spelt as the file spells it": (2, 16),
+    "a message word spelt as the file spells it": (12, 67),
+    # measured on the 842 fixes of --split-fraction 0.3 (session 8)
+    "a statement allowed to fail": (4, 1371), "a text literal as bytes, or bytes as text": (11, 192),
+    "a dict view copied before the loop": (2, 3), "the assigned name where a copied one was left": (3, 76),
+    "warnings.warn with a category and a stacklevel": (2, 8), "warnings.warn with a stacklevel": (0, 1),
 }
 
 
