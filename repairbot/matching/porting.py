@@ -11,7 +11,6 @@ example in `repairbot/pattern/builtin.py`. Weights only order an operator's own 
 
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -22,18 +21,6 @@ from repairbot.matching.match import Target
 from repairbot.matching.structural import Rewrite, nodes, on_lines, unparsed
 
 _PREFIX = re.compile(r"[rRbBuUfF]*")
-
-
-def _prefix_counts(target: Target) -> Counter[str]:
-    """How many string literals of the file are bytes (`b`), explicit text (`u`) or plain (``)."""
-    got = target.__dict__.get("_prefix_counts")
-    if got is None:
-        got = Counter()
-        for node in ast.walk(target.file_ast()):
-            if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-                got["b" if isinstance(node.value, bytes) else "u" if node.kind == "u" else ""] += 1
-        target.__dict__["_prefix_counts"] = got
-    return got
 
 
 def string_prefix(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -49,7 +36,7 @@ def string_prefix(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         if parent is not None and parent.kind in ("Expr", "ConcatenatedString"):
             continue  # a docstring or a bare string statement; a part of `'a' 'b'` must match the rest
         if counts is None:
-            counts = _prefix_counts(target)
+            counts = target.index().literals
         total = max(1, sum(counts.values()))
         value: str = t.node.value
         prefix = _PREFIX.match(value).group()  # type: ignore[union-attr]

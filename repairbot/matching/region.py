@@ -121,6 +121,7 @@ class FileIndex(NamedTuple):
     params: dict[str, tuple[str, ...]]  # function name -> its parameters, in order (the first def)
     caught: Counter[str]  # exception names the `except` clauses catch, by how often
     bound: frozenset[str] | None  # names the file binds (assigns, defines, imports); None after `import *`
+    literals: Counter[str]  # string literals by type: "b" bytes, "u" text marked u'', "" other text
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -144,6 +145,7 @@ def scan(tree: ast.Module) -> FileIndex:
     keywords: set[str] = set()
     params: dict[str, tuple[str, ...]] = {}
     caught: Counter[str] = Counter()
+    literals: Counter[str] = Counter()
     bound: set[str] = set()
     star = False
     for n in ast.walk(tree):
@@ -163,8 +165,11 @@ def scan(tree: ast.Module) -> FileIndex:
             if word:
                 calls.append((word, n))
         elif t is ast.Constant:
-            if n.value is None or isinstance(n.value, bool):
-                names.add(repr(n.value))
+            v = n.value
+            if v is None or isinstance(v, bool):
+                names.add(repr(v))
+            elif isinstance(v, (str, bytes)):
+                literals["b" if isinstance(v, bytes) else "u" if n.kind == "u" else ""] += 1
         elif t is ast.keyword:
             if n.arg:
                 names.add(n.arg)
@@ -203,7 +208,7 @@ def scan(tree: ast.Module) -> FileIndex:
         elif t is ast.MatchMapping and n.rest:
             bound.add(n.rest)
     return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
-                     params, caught, None if star else frozenset(bound))
+                     params, caught, None if star else frozenset(bound), literals)
 
 
 def statements_around(tree: ast.Module, line: int) -> list[ast.stmt | ast.excepthandler]:
