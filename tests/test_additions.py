@@ -154,3 +154,28 @@ def test_empty_default_iterates_a_missing_collection_as_empty():
     assert _ranked("xs = [g(f) for f in obj.get('files')]\n", "empty_default") == [
         "xs = [g(f) for f in obj.get('files') or []]"]
     assert _ranked("for i in range(n):\n    pass\n", "empty_default") == []  # range is never None
+
+
+def test_keyword_by_name_passes_the_last_positional_argument_by_its_name():
+    code = ("def quote(s, safe='/', charset='utf-8'): ...\nclass U:\n    def q(self, s):\n"
+            "        return quote(s, self.charset)\n")
+    assert _ranked(code, "keyword_by_name", {4}) == ["return quote(s, charset=self.charset)"]
+    # a name the callee is not known to take, but the file passes as a keyword: offered at half weight
+    code = "a = f(x, y=1)\nb = g(doc, getter)\nc = h(k, getter=None)\n"
+    got = [r for r in rewrites(Target.parse(code), [OPS["keyword_by_name"]], {2}) if isinstance(r, Applied)]
+    assert [(r.new_source.splitlines()[1], r.weight) for r in got] == [("b = g(doc, getter=getter)", 0.5)]
+
+
+def test_keyword_by_name_leaves_one_argument_calls_unknown_names_and_passed_keywords_alone():
+    assert _ranked("def f(x): ...\nf(x)\n", "keyword_by_name") == []
+    assert _ranked("z = f(a, b)\n", "keyword_by_name") == []  # nothing says `b=` exists
+    assert _ranked("def f(a, b=1, c=2): ...\nz = f(a, b, b=2)\n", "keyword_by_name", {2}) == []
+
+
+def test_assign_back_keeps_the_result_of_a_pure_method():
+    assert _ranked("def f(tb):\n    tb.encode('utf-8', 'replace')\n    return tb\n", "assign_back", {2}) == [
+        "tb = tb.encode('utf-8', 'replace')"]
+    assert _ranked("self.name.strip()\n", "assign_back") == ["self.name = self.name.strip()"]
+    # methods that work in place, calls on calls and assignments are left alone
+    for code in ("items.sort()\n", "get().strip()\n", "x = s.strip()\n", "s.strip\n"):
+        assert _ranked(code, "assign_back") == []

@@ -116,4 +116,57 @@ def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield t, new, 1.0 / (1 + rank)
 
 
-CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path}
+def keyword_by_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """The last positional argument passed by keyword when its value bears the keyword's name
+    (`quote(s, self.charset)` -> `quote(s, charset=self.charset)`): the callee's parameter of
+    that name may not be the one at that position. Known parameters (the file's def of the
+    callee, or keywords its other calls pass) rank first, any keyword the file passes after."""
+    index = target.index()
+    for t, _, _ in nodes(target):
+        if t.kind != "Call" or not on_lines(target, t, lines):
+            continue
+        node: cst.Call = t.node
+        positional = [i for i, a in enumerate(node.args) if a.keyword is None and not a.star]
+        if not positional or len(node.args) < 2 or any(a.star for a in node.args):
+            continue  # `f(x)` -> `f(x=x)` is seldom a fix
+        i = positional[-1]
+        arg = node.args[i]
+        word = last_word(arg.value)
+        callee = last_word(node.func)
+        if not word or word == callee or any(a.keyword is not None and a.keyword.value == word for a in node.args):
+            continue
+        known = set(index.params.get(callee, ())) | \
+            {k.arg for w, c in index.calls if w == callee for k in c.keywords if k.arg}
+        weight = 1.0 if word in known else 0.5 if word in index.keywords else 0.0
+        if weight:
+            new = arg.with_changes(keyword=cst.Name(word), equal=cst.AssignEqual(cst.SimpleWhitespace(""),
+                                                                                  cst.SimpleWhitespace("")))
+            yield t, node.with_changes(args=[*node.args[:i], new, *node.args[i + 1:]]), weight
+
+
+# Methods that return a new value and change nothing: a call statement of one throws its work away.
+_PURE = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "replace", "lower", "upper", "format", "split",
+                   "rsplit", "splitlines", "join", "title", "capitalize", "casefold", "expandtabs", "zfill",
+                   "ljust", "rjust", "center", "removeprefix", "removesuffix", "translate", "swapcase",
+                   "with_suffix", "with_name", "resolve", "absolute", "astimezone", "normalize"})
+
+
+def assign_back(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`text.strip()` as a statement -> `text = text.strip()`: a method that returns a new value
+    (str, bytes, Path and datetime methods) was called for an effect it does not have."""
+    for t, _, _ in nodes(target):
+        if t.kind != "SimpleStatementLine" or len(t.node.body) != 1 or not on_lines(target, t, lines):
+            continue
+        small = t.node.body[0]
+        if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
+            continue
+        func = small.value.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _PURE or \
+                not isinstance(func.value, (cst.Name, cst.Attribute)):
+            continue
+        assign = cst.Assign([cst.AssignTarget(func.value.deep_clone())], small.value, semicolon=small.semicolon)
+        yield t, t.node.with_changes(body=[assign]), 1.0
+
+
+CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path,
+         "keyword_by_name": keyword_by_name, "assign_back": assign_back}

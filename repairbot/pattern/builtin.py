@@ -240,6 +240,14 @@ OPS: tuple[Op, ...] = (
        ("def connect(host, port, timeout):\n    return Client(host=host, port=port)\n",
         "def connect(host, port, timeout):\n    return Client(host=host, port=port, timeout=timeout)\n"),
        guard="forward_parameter"),
+    Op("a positional argument passed by its name", "keyword", "{h0}({h1}, {h2}.{h3})", "{h0}({h1}, {h3}={h2}.{h3})",
+       ("def quote(s, safe='/', charset='utf-8'): ...\nclass U:\n    def q(self, s):\n"
+        "        return quote(s, self.charset)\n",
+        "def quote(s, safe='/', charset='utf-8'): ...\nclass U:\n    def q(self, s):\n"
+        "        return quote(s, charset=self.charset)\n"), guard="keyword_by_name"),
+    Op("the result of a pure method assigned back", "return", "{h0}.{h1}({h2})\n", "{h0} = {h0}.{h1}({h2})\n",
+       ("def clean(line):\n    line.strip()\n    return line\n",
+        "def clean(line):\n    line = line.strip()\n    return line\n"), kind=S, guard="assign_back"),
     Op("a related conversion", "callee", "round({h0})", "int({h0})",
        ("ms = round(t * 1000)\n", "ms = int(t * 1000)\n"), guard="swap_conversion"),
     Op("a tuple of any length", "annotation", "Tuple[{h0}]", "Tuple[{h0}, ...]",
@@ -294,6 +302,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "a statement allowed to fail": (4, 1371), "a text literal as bytes, or bytes as text": (11, 192),
     "a dict view copied before the loop": (2, 3), "the assigned name where a copied one was left": (3, 76),
     "warnings.warn with a category and a stacklevel": (2, 8), "warnings.warn with a stacklevel": (0, 1),
+    "a positional argument passed by its name": (3, 48), "the result of a pure method assigned back": (2, 2),
 }
 
 
