@@ -179,3 +179,11 @@ def test_assign_back_keeps_the_result_of_a_pure_method():
     # methods that work in place, calls on calls and assignments are left alone
     for code in ("items.sort()\n", "get().strip()\n", "x = s.strip()\n", "s.strip\n"):
         assert _ranked(code, "assign_back") == []
+
+
+def test_super_class_names_the_enclosing_class():
+    code = ("class HTTPException(Exception):\n    def __init__(self):\n        super(Exception, self).__init__()\n"
+            "class Other:\n    def f(self):\n        return super(Other, self).f()\n")
+    assert _ranked(code, "super_class", {3}) == ["super(HTTPException, self).__init__()"]
+    assert _ranked(code, "super_class", {6}) == []  # already right
+    assert _ranked("def f(self):\n    super(A, self).f()\n", "super_class") == []  # no class around

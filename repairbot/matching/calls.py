@@ -8,12 +8,13 @@ its example in `repairbot/pattern/builtin.py`. Weights only order an operator's 
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.region import enclosing_def
+from repairbot.matching.region import enclosing_def, statements_around
 from repairbot.matching.structural import COMMA, Rewrite, appended, last_word, nodes, on_lines, unparsed
 
 
@@ -168,5 +169,23 @@ def assign_back(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         yield t, t.node.with_changes(body=[assign]), 1.0
 
 
+def super_class(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`super(Other, self)` -> `super(Enclosing, self)` in a method of class `Enclosing` (pylint's
+    bad-super-call, E1003): a method copied from another class keeps the other's name, and its
+    `super()` then skips or repeats a class of the hierarchy."""
+    tree = target.file_ast()
+    for t, _, _ in nodes(target):
+        if t.kind != "Call" or not on_lines(target, t, lines):
+            continue
+        node: cst.Call = t.node
+        if not (isinstance(node.func, cst.Name) and node.func.value == "super" and len(node.args) == 2
+                and isinstance(node.args[0].value, cst.Name) and node.args[0].keyword is None):
+            continue
+        classes = [s for s in statements_around(tree, target.span(t)[0]) if isinstance(s, ast.ClassDef)]
+        if classes and classes[-1].name != node.args[0].value.value:
+            first = node.args[0].with_changes(value=cst.Name(classes[-1].name))
+            yield t, node.with_changes(args=[first, *node.args[1:]]), 1.0
+
+
 CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path,
-         "keyword_by_name": keyword_by_name, "assign_back": assign_back}
+         "keyword_by_name": keyword_by_name, "assign_back": assign_back, "super_class": super_class}

@@ -50,6 +50,10 @@ OPS: tuple[Op, ...] = (
        "warnings.warn({h0}, {h1}, stacklevel=2)",
        ("warnings.warn('use g()', DeprecationWarning)\n",
         "warnings.warn('use g()', DeprecationWarning, stacklevel=2)\n")),
+    # pylint's bad-super-call (E1003); procedural, so not a "lint" (`check` prefilters template lints only)
+    Op("super() of the enclosing class", "name", "super({h0}, self)", "super({h1}, self)",
+       ("class B(A):\n    def __init__(self):\n        super(A, self).__init__()\n",
+        "class B(A):\n    def __init__(self):\n        super(B, self).__init__()\n"), guard="super_class"),
     Op("== None to is None", "lint", "{h0} == None", "{h0} is None", ("if x == None: ...\n", "if x is None: ...\n")),
     Op("!= None to is not None", "lint", "{h0} != None", "{h0} is not None",
        ("if x != None: ...\n", "if x is not None: ...\n")),
@@ -303,6 +307,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "a dict view copied before the loop": (2, 3), "the assigned name where a copied one was left": (3, 76),
     "warnings.warn with a category and a stacklevel": (2, 8), "warnings.warn with a stacklevel": (0, 1),
     "a positional argument passed by its name": (3, 48), "the result of a pure method assigned back": (2, 2),
+    "super() of the enclosing class": (1, 1),
 }
 
 
