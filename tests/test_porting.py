@@ -114,3 +114,25 @@ def test_a_part_of_an_implicit_concatenation_is_left_alone_and_an_invalid_tree_i
     part = target.module.body[1].body[0].value.left
     got = _replace(target, OPS["string_prefix"], part, part.with_changes(value="b'one '"), 2, 2, 1.0)
     assert isinstance(got, Failed) and "not valid" in got.reason
+
+
+def test_an_operator_that_raises_is_a_reported_skip_and_the_others_still_propose(monkeypatch, tmp_path):
+    from repairbot.matching import apply
+    from repairbot.matching.candidates import generate
+    from repairbot.types import Location
+
+    def broken(target, lines):
+        yield from ()
+        raise RuntimeError("bug in an operator")
+
+    monkeypatch.setitem(apply.OPERATORS, "list_of_view", broken)
+    (tmp_path / "m.py").write_text("A = b''\nfor k in d.get('a').keys():\n    x = 1\n")
+    cset = generate(tmp_path, [Location("m.py", 2, 1.0, ("flagged",))],
+                    [OPS["list_of_view"], OPS["string_prefix"]])
+    assert [s.reason for s in cset.skips] == ["instantiation_failed"]
+    assert "list_of_view" in cset.skips[0].detail and "bug in an operator" in cset.skips[0].detail
+    assert [c.new_source.splitlines()[1] for c in cset.candidates] == ["for k in d.get(b'a').keys():"]
+    # a fault while writing one rewrite is that candidate's skip only
+    monkeypatch.setattr(apply, "replace_node", lambda *a, **k: 1 / 0)
+    got = list(apply.rewrites(Target.parse("A = b''\nx = f('a')\n"), [OPS["string_prefix"]], {2}))
+    assert got and all(isinstance(r, apply.Failed) and "ZeroDivisionError" in r.reason for r in got)

@@ -53,6 +53,13 @@ class Proposal:
     weight: float
     make: Callable[[], Applied | Failed]
 
+    def build(self) -> Applied | Failed:
+        """`make`, with any error of this one candidate turned into a reported skip."""
+        try:
+            return self.make()
+        except Exception as e:  # noqa: BLE001 -- the per-candidate boundary
+            return Failed(self.compiled, self.line, f"rewrite failed: {type(e).__name__}: {e}")
+
 
 def proposals(target: Target, patterns: Sequence[Compiled],
               lines: set[int] | None = None) -> Iterator[Proposal | Failed]:
@@ -64,7 +71,12 @@ def proposals(target: Target, patterns: Sequence[Compiled],
             continue
         splices = TEXT_OPERATORS.get(c.pattern.guard)
         if splices is not None:
-            for sp in sorted(splices(target, lines), key=lambda r: -r.weight)[:MAX_PER_OPERATOR]:
+            try:
+                found = sorted(splices(target, lines), key=lambda r: -r.weight)[:MAX_PER_OPERATOR]
+            except Exception as e:  # noqa: BLE001 -- one operator's fault must not cost the file its other candidates
+                yield _broken(c, lines, e)
+                continue
+            for sp in found:
                 yield Proposal(c, sp.line, sp.end_line, sp.weight, partial(_splice, target, c, sp))
             continue
         op = OPERATORS.get(c.pattern.guard)
@@ -73,16 +85,25 @@ def proposals(target: Target, patterns: Sequence[Compiled],
             continue
         # only an operator's best rewrites: instantiating each costs a print of the region, and a
         # long call or list would otherwise add dozens that never rank
-        best = sorted(op(target, lines), key=lambda r: -r[2])[:MAX_PER_OPERATOR]
+        try:
+            best = sorted(op(target, lines), key=lambda r: -r[2])[:MAX_PER_OPERATOR]
+        except Exception as e:  # noqa: BLE001 -- as above
+            yield _broken(c, lines, e)
+            continue
         for old, new, weight in best:
             first, last = target.span(old)
             yield Proposal(c, first, last, weight, partial(_replace, target, c, old.node, new, first, last, weight))
 
 
+def _broken(c: Compiled, lines: set[int] | None, e: Exception) -> Failed:
+    """An operator that raised: a reported skip naming it and the error, never a crash."""
+    return Failed(c, min(lines) if lines else 0, f"operator {c.pattern.guard!r} failed: {type(e).__name__}: {e}")
+
+
 def rewrites(target: Target, patterns: Sequence[Compiled],
              lines: set[int] | None = None) -> Iterator[Applied | Failed]:
     for p in proposals(target, patterns, lines):
-        yield p if isinstance(p, Failed) else p.make()
+        yield p if isinstance(p, Failed) else p.build()
 
 
 def _apply(target: Target, m: Match) -> Applied | Failed:

@@ -173,7 +173,7 @@ def generate(root: Path, locations: Sequence[Location], patterns: Sequence[Compi
     for neg_prior, rel, _, _, _, loc_score, target, p in pending:
         if top is not None and len(best) >= max(top, RERANK_DEPTH):
             break  # everything left ranks after the candidates found (see above)
-        r = p.make()
+        r = p.build()
         if isinstance(r, Failed):
             if r.quiet:
                 continue
