@@ -58,8 +58,10 @@ def _occurrences(target: Target, lines: set[int] | None) -> dict[str, list[int]]
     around the line ranks names exactly as parsing the whole file does."""
     tree = target.file_ast()
     scope = enclosing_def(tree, min(lines)) if lines else None
+    if scope is None:  # the whole module: `region.scan` has walked it already
+        return target.index().occurrences
     occ: dict[str, list[int]] = defaultdict(list)
-    for n in ast.walk(scope if scope is not None else tree):
+    for n in ast.walk(scope):
         if isinstance(n, ast.Name):
             occ[n.id].append(n.lineno)
         elif isinstance(n, ast.arg):
@@ -187,24 +189,25 @@ def assigned_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`fragment = quote(query)` -> `quote(fragment)`: a statement copied from the one above and
     edited only on the left keeps the original's name on the right. A variable of the value is
     replaced by the assigned name if that name already has a value (it occurs on an earlier line
-    of the def or module); an attribute `r.old` by `r.new` if the file uses `r.new`. A call's
+    of the parsed def); an attribute `r.old` by `r.new` if the file uses `r.new`. A call's
     argument is the likeliest place."""
     attrs = target.attributes()
-    occ: dict[str, list[int]] | None = None
     for t, _, _ in _nodes(target):
         new = _assigned(t.node) if t.kind in ("Assign", "AugAssign", "AnnAssign") else None
         if new is None or not _on_lines(target, t, lines) or "value" not in t.fields:
             continue
         value = t.children[t.fields.index("value")]
         first = target.span(t)[0]
+        earlier: bool | None = None
         for leaf, parent, field in walk(value):
             if parent is not None and parent.kind == "Call" and field == "func":
                 continue  # the callee is what the statement does, not what it works on
             weight = 1.0 if parent is not None and parent.kind == "Arg" else 0.6
             if _is_variable(leaf, parent, field) and leaf.value not in _CONSTANTS and leaf.value != new:
-                if occ is None:
-                    occ = _occurrences(target, {first})
-                if any(x < first for x in occ.get(new, ())):
+                if earlier is None:  # in the parsed region (the def around): a walk of the file costs more
+                    earlier = any(n.kind == "Name" and n.value == new and target.span(n)[0] < first
+                                  for n, _, _ in _nodes(target))
+                if earlier:
                     yield leaf, leaf.node.with_changes(value=new), weight
             elif leaf.kind == "Attribute" and leaf.children[-1].kind == "Name" and leaf.children[-1].value != new:
                 if new in attrs.get(unparsed(leaf.children[0].node) or "\0", frozenset()):

@@ -122,6 +122,7 @@ class FileIndex(NamedTuple):
     caught: Counter[str]  # exception names the `except` clauses catch, by how often
     bound: frozenset[str] | None  # names the file binds (assigns, defines, imports); None after `import *`
     literals: Counter[str]  # string literals by type: "b" bytes, "u" text marked u'', "" other text
+    occurrences: dict[str, list[int]]  # each variable and parameter: the lines it occurs on
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -146,12 +147,14 @@ def scan(tree: ast.Module) -> FileIndex:
     params: dict[str, tuple[str, ...]] = {}
     caught: Counter[str] = Counter()
     literals: Counter[str] = Counter()
+    occurrences: dict[str, list[int]] = {}
     bound: set[str] = set()
     star = False
     for n in ast.walk(tree):
         t = type(n)
         if t is ast.Name:
             names.add(n.id)
+            occurrences.setdefault(n.id, []).append(n.lineno)
             if type(n.ctx) is not ast.Load:
                 bound.add(n.id)
         elif t is ast.Attribute:
@@ -176,6 +179,7 @@ def scan(tree: ast.Module) -> FileIndex:
                 keywords.add(n.arg)
         elif t is ast.arg:
             names.add(n.arg)
+            occurrences.setdefault(n.arg, []).append(n.lineno)
             keywords.add(n.arg)
             bound.add(n.arg)
         elif t in _DEFS:
@@ -208,7 +212,7 @@ def scan(tree: ast.Module) -> FileIndex:
         elif t is ast.MatchMapping and n.rest:
             bound.add(n.rest)
     return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
-                     params, caught, None if star else frozenset(bound), literals)
+                     params, caught, None if star else frozenset(bound), literals, occurrences)
 
 
 def statements_around(tree: ast.Module, line: int) -> list[ast.stmt | ast.excepthandler]:

@@ -304,7 +304,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "a message word spelt as the file spells it": (12, 67),
     # measured on the 842 fixes of --split-fraction 0.3 (session 8)
     "a statement allowed to fail": (4, 1371), "a text literal as bytes, or bytes as text": (11, 192),
-    "a dict view copied before the loop": (2, 3), "the assigned name where a copied one was left": (3, 76),
+    "a dict view copied before the loop": (2, 3), "the assigned name where a copied one was left": (3, 82),
     "warnings.warn with a category and a stacklevel": (2, 8), "warnings.warn with a stacklevel": (0, 1),
     "a positional argument passed by its name": (3, 48), "the result of a pure method assigned back": (2, 2),
     "super() of the enclosing class": (1, 1),
