@@ -96,8 +96,9 @@ def swap_conversion(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 
 def import_path(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """A `from ... import` made relative (`from toml.decoder import X` -> `from .decoder import
-    X`: the package was vendored; `from cli import main` -> `from .cli import main`) or absolute with leading parts dropped (`from
-    .packages.urllib3 import X` -> `from urllib3 import X`: the vendored copy was removed)."""
+    X`: the package was vendored; `from cli import main` -> `from .cli import main`: Python 2's
+    implicit relative import) or absolute with leading parts dropped (`from .packages.urllib3
+    import X` -> `from urllib3 import X`: the vendored copy was removed)."""
     for t, _, _ in nodes(target):
         if t.kind != "ImportFrom" or not on_lines(target, t, lines):
             continue
