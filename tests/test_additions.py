@@ -187,3 +187,13 @@ def test_super_class_names_the_enclosing_class():
     assert _ranked(code, "super_class", {3}) == ["super(HTTPException, self).__init__()"]
     assert _ranked(code, "super_class", {6}) == []  # already right
     assert _ranked("def f(self):\n    super(A, self).f()\n", "super_class") == []  # no class around
+
+
+def test_case_fold_lowers_a_value_compared_with_lower_case_text():
+    assert _ranked("def on(val):\n    return val not in ('0', 'false', 'no')\n", "case_fold") == [
+        "return val.lower() not in ('0', 'false', 'no')"]
+    assert _ranked("if os.name == 'nt': pass\n", "case_fold") == ["if os.name.lower() == 'nt': pass"]
+    # capitals, no letters, bytes, an already folded value and ordering comparisons are left alone
+    for code in ("x = v == 'NT'\n", "x = v in ('0', '1')\n", "x = v == b'nt'\n", "x = v.lower() == 'nt'\n",
+                 "x = v < 'a'\n", "x = None == 'a'\n"):
+        assert _ranked(code, "case_fold") == [], code

@@ -188,5 +188,39 @@ def super_class(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             yield t, node.with_changes(args=[first, *node.args[1:]]), 1.0
 
 
+_CASE_OPS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
+_FOLDED = frozenset({"lower", "casefold", "upper"})
+
+
+def _lower_literals(node: cst.BaseExpression) -> bool:
+    """A string literal without capitals, or a tuple, list or set of only such, with a letter."""
+    elems = [e.value for e in node.elements] if isinstance(node, (cst.Tuple, cst.List, cst.Set)) else [node]
+    texts = [e.raw_value for e in elems if isinstance(e, cst.SimpleString) and "b" not in e.prefix.lower()]
+    return len(texts) == len(elems) > 0 and all(x == x.lower() for x in texts) and \
+        any(c.isalpha() for x in texts for c in x)
+
+
+def case_fold(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`val not in ('0', 'false', 'no')` -> `val.lower() not in ...`: a value compared with
+    lower-case text that may come in any case (user input, headers, environment variables)."""
+    lowers = sum(1 for w, _ in target.calls() if w in _FOLDED)
+    for t, _, _ in nodes(target):
+        if t.kind != "Comparison" or len(t.node.comparisons) != 1 or not on_lines(target, t, lines):
+            continue
+        node: cst.Comparison = t.node
+        comp = node.comparisons[0]
+        if not isinstance(comp.operator, _CASE_OPS) or not _lower_literals(comp.comparator):
+            continue
+        left = node.left
+        if not isinstance(left, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)) or \
+                (isinstance(left, cst.Call) and last_word(left.func) in _FOLDED) or \
+                (isinstance(left, cst.Name) and left.value in ("None", "True", "False")):
+            continue
+        folded = cst.Call(cst.Attribute(left.with_changes(lpar=[], rpar=[]), cst.Name("lower")), lpar=left.lpar,
+                          rpar=left.rpar)
+        yield t, node.with_changes(left=folded), 1.0 if lowers else 0.5
+
+
 CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path,
-         "keyword_by_name": keyword_by_name, "assign_back": assign_back, "super_class": super_class}
+         "keyword_by_name": keyword_by_name, "assign_back": assign_back, "super_class": super_class,
+         "case_fold": case_fold}

@@ -252,6 +252,9 @@ OPS: tuple[Op, ...] = (
     Op("the result of a pure method assigned back", "return", "{h0}.{h1}({h2})\n", "{h0} = {h0}.{h1}({h2})\n",
        ("def clean(line):\n    line.strip()\n    return line\n",
         "def clean(line):\n    line = line.strip()\n    return line\n"), kind=S, guard="assign_back"),
+    Op("compared case-insensitively", "wrap", "{h0} == 'x'", "{h0}.lower() == 'x'",
+       ("def on(val):\n    return val not in ('0', 'false', 'no')\n",
+        "def on(val):\n    return val.lower() not in ('0', 'false', 'no')\n"), guard="case_fold"),
     Op("a related conversion", "callee", "round({h0})", "int({h0})",
        ("ms = round(t * 1000)\n", "ms = int(t * 1000)\n"), guard="swap_conversion"),
     Op("a tuple of any length", "annotation", "Tuple[{h0}]", "Tuple[{h0}, ...]",
@@ -307,7 +310,7 @@ MEASURED: dict[str, tuple[int, int]] = {
     "a dict view copied before the loop": (2, 3), "the assigned name where a copied one was left": (3, 82),
     "warnings.warn with a category and a stacklevel": (2, 8), "warnings.warn with a stacklevel": (0, 1),
     "a positional argument passed by its name": (3, 48), "the result of a pure method assigned back": (2, 2),
-    "super() of the enclosing class": (1, 1),
+    "super() of the enclosing class": (1, 1), "compared case-insensitively": (1, 14),
 }
 
 
