@@ -65,6 +65,10 @@ def test_a_dict_view_is_copied_first_where_the_loop_changes_the_dict():
     # `d.pop(k)` in the body counts as a change; other calls, comprehensions and `for x in d:` do not match
     pops = "for k in d.keys():\n    d.pop(k)\n"
     assert [r.weight for r in rewrites(Target.parse(pops), [OPS["list_of_view"]], {1})] == [1.0]
+    writes = "for k in d.keys():\n    d[k] += 1\n"
+    assert [r.weight for r in rewrites(Target.parse(writes), [OPS["list_of_view"]], {1})] == [1.0]
+    reads = "for k in d.keys():\n    print(d[k])\n"  # reading the dict changes nothing
+    assert [r.weight for r in rewrites(Target.parse(reads), [OPS["list_of_view"]], {1})] == [0.6]
     assert _ranked("ys = [k for k in d.keys()]\nfor k in d:\n    pass\n", "list_of_view") == []
 
 

@@ -63,10 +63,22 @@ def _changes(body: cst.CSTNode, owner: str) -> bool:
     """Whether a loop body deletes from, assigns into or pops `owner` (the dict iterated)."""
     found = False
 
+    def written(target: cst.BaseExpression) -> bool:
+        return isinstance(target, cst.Subscript) and unparsed(target.value) == owner
+
     class Finder(cst.CSTVisitor):
-        def visit_Subscript(self, node: cst.Subscript) -> None:
+        def visit_Del(self, node: cst.Del) -> None:
             nonlocal found
-            found = found or unparsed(node.value) == owner
+            found = found or written(node.target) or \
+                (isinstance(node.target, cst.Tuple) and any(written(e.value) for e in node.target.elements))
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            nonlocal found
+            found = found or written(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            nonlocal found
+            found = found or written(node.target)
 
         def visit_Call(self, node: cst.Call) -> None:
             nonlocal found
