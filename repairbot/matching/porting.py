@@ -11,7 +11,6 @@ example in `repairbot/pattern/builtin.py`. Weights only order an operator's own 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -19,8 +18,6 @@ import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.structural import Rewrite, nodes, on_lines, unparsed
-
-_PREFIX = re.compile(r"[rRbBuUfF]*")
 
 
 def string_prefix(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
@@ -39,7 +36,7 @@ def string_prefix(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
             counts = target.index().literals
         total = max(1, sum(counts.values()))
         value: str = t.node.value
-        prefix = _PREFIX.match(value).group()  # type: ignore[union-attr]
+        prefix = value[:len(t.node.prefix)]  # libcst reads the prefix (lower-cased); keep its case
         rest = value[len(prefix):]
         low = prefix.lower()
         if "f" in low:
