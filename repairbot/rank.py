@@ -35,6 +35,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from repairbot.risk import masking
 from repairbot.types import Differential, GeneratedTest, Patch, Pattern, Scores, Validation
 
 W_PRIOR, W_LOCATION, W_VALIDATION, W_COVERAGE, W_SIZE = 0.35, 0.20, 0.25, 0.10, 0.10
@@ -152,4 +153,5 @@ def rank(validations: Sequence[Validation], priors: dict[str, float], evidence: 
     # The raw score breaks ties the calibration's flat stretches would create.
     scored.sort(key=lambda t: (-t[0], -t[1], changed_lines(t[2].candidate.diff), t[2].candidate.file,
                                t[2].candidate.line))
-    return [Patch(i + 1, conf, v, why, tests, d, raw) for i, (conf, raw, v, why, d, tests) in enumerate(scored)]
+    return [Patch(i + 1, conf, v, why, tests, d, raw, masking(v.candidate.old_source, v.candidate.new_source))
+            for i, (conf, raw, v, why, d, tests) in enumerate(scored)]

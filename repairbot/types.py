@@ -263,6 +263,7 @@ class Patch:
     tests: tuple[GeneratedTest, ...] = ()  # generated regression tests that ship with the patch
     differential: Differential | None = None
     raw: float = 0.0  # the score before calibration (what benchmarks/calibrate.py fits)
+    risks: tuple[str, ...] = ()  # how the patch could hide an error (repairbot.risk); caps the policy
 
 
 @dataclass(frozen=True)

@@ -274,3 +274,51 @@ def test_repairbot_toml_is_read_instead_of_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.repairbot]\naudit = 3\n")
     with pytest.raises(ConfigError, match=r"pyproject.toml: tool.repairbot.audit: expected a path or false"):
         load_config(tmp_path)
+
+
+MASKED = {
+    "tidy.py": "class Box:\n    pass\n\n\ndef forget(box):\n    del box.cache\n    return box\n",
+    "tests/conftest.py": PROJECT["tests/conftest.py"],
+    "tests/test_tidy.py": textwrap.dedent("""\
+        from tidy import Box, forget
+
+        def test_forget_without_cache():
+            assert isinstance(forget(Box()), Box)
+
+        def test_forget_with_cache():
+            b = Box()
+            b.cache = 1
+            assert not hasattr(forget(b), "cache")
+        """),
+}
+
+
+@pytest.mark.parametrize("masking,applied", [(None, False), ("auto", True)])
+def test_a_patch_that_swallows_the_error_is_capped_at_approval(tmp_path, capsys, masking, applied):
+    """The only plausible fix wraps the failing `del` in `except AttributeError: pass`."""
+    project = tmp_path / "p"
+    for rel, text in MASKED.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    extra = f'masking = "{masking}"\n' if masking else ""
+    (project / "pyproject.toml").write_text(
+        "[tool.repairbot.policy.prod]\nauto = 0.0\napproval = 0.0\nnotify = 0.0\n" + extra)
+    code = main(["fix", str(project), "--policy", "prod", "--apply", "--audit", str(tmp_path / "audit.db"),
+                 "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    top = doc["patches"][0]
+    assert "except AttributeError" in top["diff"]
+    assert top["risks"] == ["adds a handler for AttributeError that does nothing"]
+    assert doc["decision"]["action"] == ("auto" if applied else "approval")
+    assert ("capped at approval" in doc["decision"]["reason"]) is not applied
+    assert ("except AttributeError" in (project / "tidy.py").read_text()) is applied
+
+
+def test_a_policy_with_an_unknown_masking_action_is_an_error():
+    with pytest.raises(PolicyError, match=r"prod.masking: expected one of auto, approval, notify"):
+        parse_policies({"prod": {"auto": 0.9, "approval": 0.5, "notify": 0.1, "masking": "never"}}, "policy")
+    capped = parse_policies({"prod": {"auto": 0.9, "approval": 0.5, "notify": 0.1, "masking": "notify"}}, "policy")
+    assert capped["prod"].decide(0.95, "a.py", ("adds a handler",)).action == "notify"
+    assert capped["prod"].decide(0.95, "a.py").action == "auto"
+    assert capped["prod"].decide(0.05, "a.py", ("adds a handler",)).action == "none", "a cap never raises"

@@ -171,7 +171,8 @@ class Worker:
         except ConfigError as e:
             self.record(run, "config_error", error=str(e), using="app default policy")
             policy = self.cfg.default_policy()
-        decision = policy.decide(float(top["confidence"]), top["file"])
+        risks = tuple(str(r) for r in top.get("risks") or [])
+        decision = policy.decide(float(top["confidence"]), top["file"], risks)
         self.record(run, "decision", action=decision.action, policy=decision.policy,
                     thresholds=dict(decision.thresholds), reason=decision.reason, fingerprint=top["fingerprint"])
         v = top.get("validation", {})

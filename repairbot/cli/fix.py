@@ -96,8 +96,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
         if journal:
             journal.record(run_id, "end", status="error", error=str(e))
         raise UsageError(str(e)) from None
-    decision = policy.decide(report.patches[0].confidence, report.patches[0].validation.candidate.file) \
-        if policy and report.patches else None
+    decision = policy.decide(report.patches[0].confidence, report.patches[0].validation.candidate.file,
+                             report.patches[0].risks) if policy and report.patches else None
     applied = None
     if args.apply and report.patches and (decision is None or decision.action == "auto"):
         from repairbot import safeguards

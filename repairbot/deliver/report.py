@@ -42,6 +42,7 @@ def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
                 "tests": [{"path": t.path, "source": t.source, "reproduces": t.reproduces,
                            "diff": new_file_diff(t.path, t.source)} for t in p.tests],
                 "differential": _differential(p.differential),
+                "risks": list(p.risks),
             }
             for p in r.patches
         ],
@@ -125,6 +126,8 @@ def print_fix(console: Any, r: FixReport, applied: Path | None = None, decision:
         suspect = [e for e in p.explanation if e.startswith("behaviour") and not e.startswith("behaviour 1.00")]
         for e in suspect:  # changes more than another plausible patch, or raises anew: said, and scored down
             console.print(f"[yellow]suspect[/]: {escape(e)}")
+        for risk in p.risks:  # may pass the tests by hiding the error: said, and capped by the policy
+            console.print(f"[yellow]may hide an error[/]: the patch {escape(risk)}")
         for t in p.tests:
             state = "reproduces the failure" if t.reproduces else "[yellow]does not reproduce; not shipped[/]"
             console.print(f"regression test {escape(t.path)}: {state}")
