@@ -221,6 +221,40 @@ def case_fold(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         yield t, node.with_changes(left=folded), 1.0 if lowers else 0.5
 
 
+# asyncio's coroutine functions that are most often called without `await`
+_ASYNCIO = frozenset({"sleep", "wait_for", "wait", "gather", "open_connection", "create_subprocess_exec",
+                      "create_subprocess_shell", "to_thread", "start_server"})
+_AWAITABLE_PARENTS = frozenset({"Expr", "Assign", "AnnAssign", "Return"})
+
+
+def missing_await(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`asyncio.sleep(1)` -> `await asyncio.sleep(1)` in an `async def`: a call of a coroutine
+    function (one the file defines with `async def`, or asyncio's) whose coroutine is dropped or
+    stored without being awaited. A coroutine passed on as an argument (`create_task(f())`) is
+    meant; a method of the same name on another receiver ranks lower."""
+    index = target.index()
+    coroutines = index.coroutines
+    if not coroutines and "asyncio" not in (index.bound or ()):
+        return  # no `async def` here: nothing can be awaited
+    tree = target.file_ast()
+    for t, parent, field in nodes(target):
+        if t.kind != "Call" or parent is None or parent.kind not in _AWAITABLE_PARENTS or \
+                field not in ("value", "") or not on_lines(target, t, lines):
+            continue
+        if not isinstance(enclosing_def(tree, target.span(t)[0]), ast.AsyncFunctionDef):
+            continue
+        func = t.node.func
+        word = last_word(func)
+        if isinstance(func, cst.Attribute) and unparsed(func.value) == "asyncio":
+            weight = 1.0 if word in _ASYNCIO else 0.0
+        elif word in coroutines:
+            weight = 1.0 if isinstance(func, cst.Name) or unparsed(func.value) in ("self", "cls") else 0.6
+        else:
+            weight = 0.0
+        if weight:
+            yield t, cst.Await(t.node.with_changes(lpar=[], rpar=[]), lpar=t.node.lpar, rpar=t.node.rpar), weight
+
+
 CALLS = {"forward_parameter": forward_parameter, "swap_conversion": swap_conversion, "import_path": import_path,
          "keyword_by_name": keyword_by_name, "assign_back": assign_back, "super_class": super_class,
-         "case_fold": case_fold}
+         "case_fold": case_fold, "missing_await": missing_await}

@@ -123,6 +123,7 @@ class FileIndex(NamedTuple):
     bound: frozenset[str] | None  # names the file binds (assigns, defines, imports); None after `import *`
     literals: Counter[str]  # string literals by type: "b" bytes, "u" text marked u'', "" other text
     occurrences: dict[str, list[int]]  # each variable and parameter: the lines it occurs on
+    coroutines: frozenset[str] = frozenset()  # names of the `async def`s
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -149,6 +150,7 @@ def scan(tree: ast.Module) -> FileIndex:
     literals: Counter[str] = Counter()
     occurrences: dict[str, list[int]] = {}
     bound: set[str] = set()
+    coroutines: set[str] = set()
     star = False
     for n in ast.walk(tree):
         t = type(n)
@@ -183,6 +185,8 @@ def scan(tree: ast.Module) -> FileIndex:
             keywords.add(n.arg)
             bound.add(n.arg)
         elif t in _DEFS:
+            if t is ast.AsyncFunctionDef:
+                coroutines.add(n.name)
             names.add(n.name)
             bound.add(n.name)
             if t is not ast.ClassDef and n.name not in params:
@@ -212,7 +216,7 @@ def scan(tree: ast.Module) -> FileIndex:
         elif t is ast.MatchMapping and n.rest:
             bound.add(n.rest)
     return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
-                     params, caught, None if star else frozenset(bound), literals, occurrences)
+                     params, caught, None if star else frozenset(bound), literals, occurrences, frozenset(coroutines))
 
 
 def statements_around(tree: ast.Module, line: int) -> list[ast.stmt | ast.excepthandler]:

@@ -8,26 +8,13 @@ both documentation and a test). `python -m repairbot.pattern.builtin` writes the
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 
 from repairbot.abstraction.cluster import pattern_id
+from repairbot.pattern.lints import LINTS
+from repairbot.pattern.modernise import MODERNISE, MODERNISE_MORE
+from repairbot.pattern.ops import Op, S
 from repairbot.tree import parse_template
 from repairbot.types import EditKind, Example, Pattern, Scores
-
-
-@dataclass(frozen=True)
-class Op:
-    name: str
-    category: str
-    before: str
-    after: str
-    example: tuple[str, str]
-    kind: EditKind = EditKind.EXPR
-    at_block_end: bool = False
-    guard: str | None = None  # a procedural operator in repairbot.matching.operators
-
-
-E, S = EditKind.EXPR, EditKind.STMTS
 
 OPS: tuple[Op, ...] = (
     # comparisons: relax, tighten, flip
@@ -95,77 +82,7 @@ OPS: tuple[Op, ...] = (
        ("def f(u):\n    n = u.name\n", "def f(u):\n    if u is None:\n        return None\n    n = u.name\n"), S),
     Op("missing return", "return", "{h0} = {h1}\n", "{h0} = {h1}\nreturn {h0}\n",
        ("def f(a):\n    out = a * 2\n", "def f(a):\n    out = a * 2\n    return out\n"), S, True),
-    # Python's own changes: a removed or deprecated API and its replacement, as pyupgrade, ruff's UP
-    # and PLW rules and pyflakes (F901) know them; each matches only its own spelling
-    Op("str for unicode", "modernise", "unicode({h0})", "str({h0})", ("text = unicode(msg)\n", "text = str(msg)\n")),
-    Op("int for long", "modernise", "long({h0})", "int({h0})", ("n = long(s)\n", "n = int(s)\n")),
-    Op("input for raw_input", "modernise", "raw_input({h0})", "input({h0})",
-       ("name = raw_input(prompt)\n", "name = input(prompt)\n")),
-    Op("open for file", "modernise", "file({h0})", "open({h0})", ("f = file(path)\n", "f = open(path)\n")),
-    Op("range for xrange", "modernise", "xrange({h0})", "range({h0})",
-       ("for i in xrange(n): ...\n", "for i in range(n): ...\n")),
-    Op("str for basestring", "modernise", "isinstance({h0}, basestring)", "isinstance({h0}, str)",
-       ("ok = isinstance(v, basestring)\n", "ok = isinstance(v, str)\n")),
-    Op("sys.maxsize for sys.maxint", "modernise", "sys.maxint", "sys.maxsize",
-       ("n = random.randint(0, sys.maxint)\n", "n = random.randint(0, sys.maxsize)\n")),
-    Op("items for iteritems", "modernise", "{h0}.iteritems()", "{h0}.items()",
-       ("for k, v in d.iteritems(): ...\n", "for k, v in d.items(): ...\n")),
-    Op("values for itervalues", "modernise", "{h0}.itervalues()", "{h0}.values()",
-       ("for v in d.itervalues(): ...\n", "for v in d.values(): ...\n")),
-    Op("keys for iterkeys", "modernise", "{h0}.iterkeys()", "{h0}.keys()",
-       ("for k in d.iterkeys(): ...\n", "for k in d.keys(): ...\n")),
-    Op("in for has_key", "modernise", "{h0}.has_key({h1})", "{h1} in {h0}",
-       ("if d.has_key(k): ...\n", "if k in d: ...\n")),
-    Op("next() for .next()", "modernise", "{h0}.next()", "next({h0})", ("line = lines.next()\n", "line = next(lines)\n")),
-    Op("a list of a view before indexing", "modernise", "{h0}.keys()[{h1}]", "list({h0}.keys())[{h1}]",
-       ("first = d.keys()[0]\n", "first = list(d.keys())[0]\n")),
-    Op("NotImplementedError for a called NotImplemented", "modernise", "NotImplemented({h0})",
-       "NotImplementedError({h0})", ("raise NotImplemented('subclass')\n", "raise NotImplementedError('subclass')\n")),
-    Op("NotImplementedError for a raised NotImplemented", "modernise", "raise NotImplemented\n",
-       "raise NotImplementedError\n", ("def f(self):\n    raise NotImplemented\n",
-                                       "def f(self):\n    raise NotImplementedError\n"), S),
-    Op("isinstance for type() ==", "modernise", "type({h0}) == {h1}", "isinstance({h0}, {h1})",
-       ("if type(v) == bytes: ...\n", "if isinstance(v, bytes): ...\n")),
-    Op("isinstance for type() is", "modernise", "type({h0}) is {h1}", "isinstance({h0}, {h1})",
-       ("if type(v) is dict: ...\n", "if isinstance(v, dict): ...\n")),
-    Op("not isinstance for type() !=", "modernise", "type({h0}) != {h1}", "not isinstance({h0}, {h1})",
-       ("if type(v) != bytes: ...\n", "if not isinstance(v, bytes): ...\n")),
-    Op("return, not raise StopIteration (PEP 479)", "modernise", "raise StopIteration\n", "return\n",
-       ("def gen(xs):\n    for x in xs:\n        if x is None:\n            raise StopIteration\n        yield x\n",
-        "def gen(xs):\n    for x in xs:\n        if x is None:\n            return\n        yield x\n"), S),
-    Op("open with an encoding", "modernise", "open({h0})", "open({h0}, encoding=\"utf-8\")",
-       ("stream = open(filename)\n", "stream = open(filename, encoding=\"utf-8\")\n")),
-    Op("Path.open with an encoding", "modernise", "{h0}.open()", "{h0}.open(encoding=\"utf-8\")",
-       ("with path.open() as f: ...\n", "with path.open(encoding=\"utf-8\") as f: ...\n")),
-    Op("read_text with an encoding", "modernise", "{h0}.read_text()", "{h0}.read_text(encoding=\"utf-8\")",
-       ("text = path.read_text()\n", "text = path.read_text(encoding=\"utf-8\")\n")),
-    Op("collections.abc.Mapping", "modernise", "collections.Mapping", "collections.abc.Mapping",
-       ("ok = isinstance(v, collections.Mapping)\n", "ok = isinstance(v, collections.abc.Mapping)\n")),
-    Op("collections.abc.MutableMapping", "modernise", "collections.MutableMapping", "collections.abc.MutableMapping",
-       ("class D(collections.MutableMapping): ...\n", "class D(collections.abc.MutableMapping): ...\n")),
-    Op("collections.abc.Sequence", "modernise", "collections.Sequence", "collections.abc.Sequence",
-       ("ok = isinstance(v, collections.Sequence)\n", "ok = isinstance(v, collections.abc.Sequence)\n")),
-    Op("collections.abc.Iterable", "modernise", "collections.Iterable", "collections.abc.Iterable",
-       ("ok = isinstance(v, collections.Iterable)\n", "ok = isinstance(v, collections.abc.Iterable)\n")),
-    Op("collections.abc.Callable", "modernise", "collections.Callable", "collections.abc.Callable",
-       ("ok = isinstance(v, collections.Callable)\n", "ok = isinstance(v, collections.abc.Callable)\n")),
-    Op("getfullargspec for getargspec", "modernise", "inspect.getargspec({h0})", "inspect.getfullargspec({h0})",
-       ("spec = inspect.getargspec(f)\n", "spec = inspect.getfullargspec(f)\n")),
-    Op("perf_counter for time.clock", "modernise", "time.clock()", "time.perf_counter()",
-       ("t0 = time.clock()\n", "t0 = time.perf_counter()\n")),
-    Op("is_alive for isAlive", "modernise", "{h0}.isAlive()", "{h0}.is_alive()",
-       ("if worker.isAlive(): ...\n", "if worker.is_alive(): ...\n")),
-    Op("current_thread for currentThread", "modernise", "threading.currentThread()", "threading.current_thread()",
-       ("t = threading.currentThread()\n", "t = threading.current_thread()\n")),
-    Op("encodebytes for encodestring", "modernise", "base64.encodestring({h0})", "base64.encodebytes({h0})",
-       ("s = base64.encodestring(data)\n", "s = base64.encodebytes(data)\n")),
-    Op("decodebytes for decodestring", "modernise", "base64.decodestring({h0})", "base64.decodebytes({h0})",
-       ("d = base64.decodestring(s)\n", "d = base64.decodebytes(s)\n")),
-    Op("getcwd for getcwdu", "modernise", "os.getcwdu()", "os.getcwd()", ("here = os.getcwdu()\n", "here = os.getcwd()\n")),
-    Op("ascii_letters for letters", "modernise", "string.letters", "string.ascii_letters",
-       ("abc = string.letters\n", "abc = string.ascii_letters\n")),
-    Op("yaml.safe_load for yaml.load", "modernise", "yaml.load({h0})", "yaml.safe_load({h0})",
-       ("cfg = yaml.load(stream)\n", "cfg = yaml.safe_load(stream)\n")),
+    *MODERNISE,
     # procedural: the templates document them, the operator does the work
     Op("integer literal +/- 1", "literal", "{h0}", "{h0} +/- 1", ("for i in range(1, n): ...\n",
        "for i in range(0, n): ...\n"), guard="int_step"),
@@ -279,6 +196,19 @@ OPS: tuple[Op, ...] = (
        ('def load(path):\n    """Read the configuration file."""\n    raise OSError("no configuation file here")\n',
         'def load(path):\n    """Read the configuration file."""\n    raise OSError("no configuration file here")\n'),
        kind=S, guard="message_spelling"),
+    *LINTS,
+    *MODERNISE_MORE,
+    # a literal that runs and says the wrong thing (repairbot/matching/literals.py)
+    Op("an f-string missing its f", "literal", "'{h0}'", "f'{h0}'",
+       ("def greet(name):\n    return 'hello {name}'\n", "def greet(name):\n    return f'hello {name}'\n"),
+       guard="missing_fstring"),
+    Op("a missing comma between strings", "literal", "['{h0}' '{h1}']", "['{h0}', '{h1}']",
+       ("NAMES = [\n    'a',\n    'b'\n    'c',\n]\n", "NAMES = [\n    'a',\n    'b',\n    'c',\n]\n"),
+       guard="missing_comma"),
+    # a coroutine called and dropped (repairbot/matching/calls.py)
+    Op("await a coroutine", "call-arguments", "{h0}({h1})", "await {h0}({h1})",
+       ("async def pause():\n    asyncio.sleep(1)\n", "async def pause():\n    await asyncio.sleep(1)\n"),
+       guard="missing_await"),
 )
 
 

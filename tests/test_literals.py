@@ -1,0 +1,129 @@
+"""Operators for literals that run and say the wrong thing (repairbot/matching/literals.py), the
+missing `await` (calls.py), and the lint and modernise templates added with them."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repairbot.matching.apply import Applied, rewrites
+from repairbot.matching.match import Target, compile_pattern
+from repairbot.pattern.builtin import builtin_patterns
+
+PATTERNS = builtin_patterns()
+OPS = {p.guard: compile_pattern(p) for p in PATTERNS if p.guard}
+BY_NAME = {p.name: compile_pattern(p) for p in PATTERNS}
+
+
+def _ranked(code: str, op: str, lines: set[int] | None = None) -> list[str]:
+    """The operator's rewrites, best first, as the changed lines of each (stripped)."""
+    out = [r for r in rewrites(Target.parse(code), [OPS[op]], lines) if isinstance(r, Applied)]
+    out.sort(key=lambda r: -r.weight)
+    old = code.splitlines()
+    return ["\n".join(ln.strip() for ln in r.new_source.splitlines() if ln not in old) for r in out]
+
+
+def test_a_template_whose_fields_are_in_scope_gets_its_f():
+    code = "def report(n, path):\n    log.info('read {n} rows from {path.name!r:>10}')\n"
+    assert _ranked(code, "missing_fstring") == ["log.info(f'read {n} rows from {path.name!r:>10}')"]
+    # a part of an implicit concatenation, on its own line
+    code = "def report(n):\n    raise ValueError('bad input: '\n                     'expected {n}')\n"
+    assert _ranked(code, "missing_fstring", {3}) == ["f'expected {n}')"]
+
+
+@pytest.mark.parametrize("code", [
+    "def f(n):\n    '''Return {n} items.'''\n",  # a docstring
+    "def f(n):\n    return 'got {n}'.format(n=n)\n",
+    "def f(n):\n    return ('got {n} ' 'items').format(n=n)\n",
+    "def f(n):\n    return 'got %s {n}' % n\n",
+    "def f(n):\n    return _('got {n}')\n",  # translated, formatted later
+    "MSG = 'got {n}'\ndef f(n):\n    return MSG.format(n=n)\n",
+    "def f(n):\n    return 'got {} {0}'\n",  # positional fields
+    "def f(n):\n    return re.compile(r'\\d{3}')\n",
+    "def f(n):\n    return 'got {m}'\n",  # m is bound nowhere
+    "def f(n):\n    return b'got {n}'\n",
+    "def f(n):\n    return f'got {n}'\n",
+    "def f(n):\n    return 'got {{n}}'\n",
+])
+def test_templates_meant_as_written_are_left_alone(code):
+    assert _ranked(code, "missing_fstring") == []
+
+
+def test_a_missing_comma_splits_the_joined_strings_where_they_meet():
+    code = "NAMES = [\n    'a',\n    'b'\n    'c',\n]\n"
+    got = [r for r in rewrites(Target.parse(code), [OPS["missing_comma"]], {3}) if isinstance(r, Applied)]
+    assert [r.new_source for r in got] == ["NAMES = [\n    'a',\n    'b',\n    'c',\n]\n"]
+    # three parts: each join is offered; not first among a list of other values
+    assert sorted(_ranked("xs = ('a' 'b' 'c', 1)\n", "missing_comma")) == \
+        ["xs = ('a' 'b', 'c', 1)", "xs = ('a', 'b' 'c', 1)"]
+    plain = rewrites(Target.parse("xs = ['a' 'b', 'c']\n"), [OPS["missing_comma"]])
+    mixed = rewrites(Target.parse("xs = ['a' 'b', c]\n"), [OPS["missing_comma"]])
+    assert [r.weight for r in plain] > [r.weight for r in mixed]
+
+
+@pytest.mark.parametrize("code", [
+    "msg = ('a long message '\n       'in two parts')\n",  # a parenthesised join is meant
+    "xs = [('a' 'b'), 'c']\n",
+    "f('a' 'b', 'c')\n",  # calls: a long argument is usually meant
+])
+def test_a_join_that_is_meant_is_left_alone(code):
+    assert _ranked(code, "missing_comma") == []
+
+
+def test_await_is_added_to_a_dropped_coroutine_in_an_async_def():
+    code = ("import asyncio\n\nclass C:\n    async def fetch(self):\n        return 1\n\n"
+            "    async def run(self):\n        self.fetch()\n        x = other.fetch()\n        asyncio.sleep(1)\n"
+            "        asyncio.create_task(self.fetch())\n        asyncio.get_running_loop()\n\n"
+            "    def sync(self):\n        self.fetch()\n")
+    got = {r.line: (r.weight, r.new_source.splitlines()[r.line - 1].strip())
+           for r in rewrites(Target.parse(code), [OPS["missing_await"]]) if isinstance(r, Applied)}
+    assert got == {8: (1.0, "await self.fetch()"), 9: (0.6, "x = await other.fetch()"),
+                   10: (1.0, "await asyncio.sleep(1)")}
+
+
+@pytest.mark.parametrize("name,before,after", [
+    ("assert on a tuple", "assert (x > 0, 'positive')\n", "assert x > 0, 'positive'\n"),
+    ("re.sub flags by keyword", "s = re.sub('a', 'b', s, re.I)\n", "s = re.sub('a', 'b', s, flags=re.I)\n"),
+    ("sorted() for an assigned sort()", "ys = xs.sort()\n", "ys = sorted(xs)\n"),
+    ("assertEqual for assertEquals", "self.assertEquals(a, b)\n", "self.assertEqual(a, b)\n"),
+    ("logging.warning for logging.warn", "logging.warn('x')\n", "logging.warning('x')\n"),
+    ("daemon for setDaemon", "t.setDaemon(True)\n", "t.daemon = True\n"),
+])
+def test_lint_and_modernise_templates_rewrite_their_own_spelling(name, before, after):
+    got = [r.new_source for r in rewrites(Target.parse(before), [BY_NAME[name]]) if isinstance(r, Applied)]
+    assert got == [after]
+
+
+@pytest.mark.parametrize("name,code", [
+    ("logging.warning for logging.warn", "warnings.warn('x')\n"),  # warnings.warn is right as it is
+    ("re.sub flags by keyword", "s = re.sub('a', 'b', s, 2)\n"),  # a count, not a flag
+    ("assignment for a pointless comparison", "ok = a == b\n"),
+    ("assert on a tuple", "assert x, 'message'\n"),
+])
+def test_lint_and_modernise_templates_leave_correct_code_alone(name, code):
+    assert [r for r in rewrites(Target.parse(code), [BY_NAME[name]]) if isinstance(r, Applied)] == []
+
+
+WORDS = st.sampled_from(["n", "path", "self.x", "items[0]", "", "0", "a-b", "m"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text("ab {}", max_size=4), WORDS), min_size=1, max_size=3),
+       st.sampled_from(["'", '"']))
+def test_every_fstring_and_comma_rewrite_parses_and_keeps_the_text(parts, quote):
+    """Whatever the template, a rewrite is valid Python and only adds an `f` or a comma."""
+    text = "".join(f"{lit}{{{w}}}" for lit, w in parts).replace("\\", "")
+    code = f"def f(n, path, self, items):\n    xs = [{quote}{text}{quote} {quote}z{quote}, {quote}y{quote}]\n"
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return
+    for op in ("missing_fstring", "missing_comma"):
+        for r in rewrites(Target.parse(code), [OPS[op]]):
+            assert isinstance(r, Applied)
+            ast.parse(r.new_source)
+            new = r.new_source
+            assert any(new[:i] + new[i + 1:] == code for i, c in enumerate(new) if c in "f,"), new
