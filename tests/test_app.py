@@ -382,6 +382,19 @@ def test_config_from_file_and_environment(tmp_path: Path, app_key) -> None:
         load_app_config(None, environ={"REPAIRBOT_APP_ID": "twelve"})
 
 
+def test_queue_url_is_checked_and_its_password_never_shown(tmp_path: Path, app_key) -> None:
+    env = {"REPAIRBOT_APP_ID": "12", "REPAIRBOT_PRIVATE_KEY_PATH": str(app_key[0]), "REPAIRBOT_WEBHOOK_SECRET": SECRET}
+    with pytest.raises(ConfigError, match="queue_url 'http://cache:6379': expected redis://"):
+        load_app_config(None, environ={**env, "REPAIRBOT_QUEUE_URL": "http://cache:6379"})
+    cfg = load_app_config(None, environ={**env, "REPAIRBOT_QUEUE_URL": "redis://:hunter2-pass@127.0.0.1:1/0"},
+                          state_dir=tmp_path / "state")
+    assert "hunter2" not in repr(cfg)
+    # nothing listens on port 1: one clear line naming the URL without its password, before any webhook
+    with pytest.raises(ConfigError, match=r"queue_url redis://:\*\*\*@127.0.0.1:1/0: ConnectionError") as e:
+        build(cfg)
+    assert "hunter2" not in str(e.value)
+
+
 def test_serve_command_runs_the_receiver(tmp_path: Path, app_key) -> None:
     import socket
 
@@ -580,17 +593,20 @@ def test_open_pull_request_cap_and_comment_only_policy(world: dict[str, Any]) ->
     assert svc.worker.run_once()
     assert len(repo.pulls) == 3
     assert "3 open repairbot pull requests" in _events(svc.journal, "capped")[0]["reason"]
-    # The hourly cap counts pull requests opened in this repository (journalled), not elsewhere.
+    # The hourly cap counts pull requests opened in this repository in the last hour (by any worker
+    # sharing the queue), not elsewhere and not earlier.
     inst = svc.worker.app.installation(INSTALLATION)
     gh_repo = inst.repo(REPO)
     for pr in repo.pulls:
         pr["state"] = "closed"
     assert svc.worker.cap_refusal(inst, gh_repo, REPO) is None
-    run = svc.journal.start_run("app", Path(REPO), [])
-    for i in range(3):
-        svc.journal.record(run, "pr_opened", repo="acme/other" if i == 0 else REPO, number=10 + i)
+    opened = svc.queue.prs_since(REPO, 3600)
+    svc.queue.pr_opened(REPO, now=time.time() - 3700)
+    svc.queue.pr_opened("acme/other")
+    for _ in range(2 - opened):
+        svc.queue.pr_opened(REPO)
     assert svc.worker.cap_refusal(inst, gh_repo, REPO) is None
-    svc.journal.record(run, "pr_opened", repo=REPO, number=13)
+    svc.queue.pr_opened(REPO)
     assert "3 pull requests opened in acme/inventory in the last hour" in svc.worker.cap_refusal(inst, gh_repo, REPO)
     for pr in repo.pulls:
         pr["state"] = "open"
@@ -789,3 +805,35 @@ def test_shutdown_kills_a_running_repair_and_releases_its_job(world: dict[str, A
     assert "job_released" in kinds and "job_failed" not in kinds and "repair_failed" not in kinds
     job, _ = queue.claim()  # after a restart it is taken up at once
     assert job is not None and job.attempts == 1
+
+
+def test_receivers_and_a_worker_on_separate_machines_share_a_redis_queue(world: dict[str, Any],
+                                                                         redis_url: str) -> None:
+    """Two receivers (behind a load balancer) and a worker, each with its own state folder, share
+    one Redis: a delivery that reaches both receivers is queued once, the worker on the third
+    machine opens the pull request, and the hourly cap counts it for everyone."""
+    from dataclasses import replace
+
+    fake, sha, cfg = world["fake"], world["sha"], world["cfg"]
+    machines = {name: replace(cfg, queue_url=redis_url, state_dir=cfg.state_dir.parent / name)
+                for name in ("receiver-a", "receiver-b", "worker-c")}
+    a, b = Running(machines["receiver-a"]), Running(machines["receiver-b"])
+    c = build(replace(machines["worker-c"], workers=1))
+    try:
+        payload = workflow_run(sha, run_id=3001)
+        assert post(a.url, "workflow_run", payload, delivery="lb-3001").status_code == 202
+        r = post(b.url, "workflow_run", payload, delivery="lb-3001")
+        assert (r.status_code, r.json()["status"]) == (200, "duplicate")
+        assert httpx.get(b.url.replace("/webhook", "/healthz")).json()["jobs"] == {"queued": 1}
+        assert a.svc.worker.queue.counts() == {"queued": 1}
+        assert c.worker.run_once() and not c.worker.run_once()
+        assert len(fake.repos[REPO].pulls) == 1
+        assert a.svc.queue.counts() == {"done": 1} == b.svc.queue.counts()
+        assert b.svc.queue.prs_since(REPO, 3600) == 1, "the cap on machine b sees machine c's pull request"
+        kinds = [e.kind for r in c.journal.runs() for e in c.journal.events(r.id)]
+        assert "pr_opened" in kinds, "the worker's own journal tells what it did"
+        assert not (machines["receiver-a"].state_dir / "queue.db").exists(), "no SQLite queue beside Redis"
+    finally:
+        a.close()
+        b.close()
+        c.close()

@@ -84,10 +84,10 @@ def test_check_writes_nothing_into_the_tree_without_audit(repos, inventory_patte
 
 def test_the_lint_templates_are_checked_and_a_pointless_comparison_is_not(tmp_path, capsys):
     """Each lint is one finding with its fix; `x == 0` as a statement (assignment or assertion?)
-    is left to `fix`, which has tests to tell."""
+    is left to `fix`, which has tests to tell, and so is a kept `sort()` (too costly to prefilter)."""
     (tmp_path / "m.py").write_text(
         "import re\n\n\ndef f(s, xs):\n    assert (s, 'need s')\n    s = re.sub('a', 'b', s, re.I)\n"
         "    xs = xs.sort()\n    s == 0\n    return callable(s) or hasattr(s, '__call__')\n")
     assert main(["check", str(tmp_path), "--format", "json"]) == 1
     found = {(f["line"], f["message"].splitlines()[0]) for f in json.loads(capsys.readouterr().out)["findings"]}
-    assert sorted(line for line, _ in found) == [5, 6, 7, 9]
+    assert sorted(line for line, _ in found) == [5, 6, 9]

@@ -32,6 +32,8 @@ class AppConfig:
     base_url: str = "https://api.github.com"  # GitHub Enterprise: https://HOST/api/v3
     clone_url: str = "https://github.com/{repo}.git"  # {repo} is owner/name
     state_dir: Path = Path(".repairbot-app")  # queue.db, audit.db and work/ live here
+    # redis://[:PASSWORD@]HOST:6379/0: one queue for receivers and workers on several machines
+    queue_url: str = field(default="", repr=False)
     policy: str = "github"  # [tool.repairbot.policy.<this>] in the project, else the defaults below
     auto: float = 0.9  # default thresholds: ready pull request / draft / comment only
     approval: float = 0.5
@@ -146,6 +148,8 @@ def _check(cfg: AppConfig) -> None:
         raise ConfigError("lease_seconds must exceed repair_timeout (or a running repair would be taken twice)")
     if cfg.retention_days < 1:
         raise ConfigError("retention_days must be at least 1 (a redelivered event must still be recognised)")
+    if cfg.queue_url and not cfg.queue_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"queue_url {cfg.queue_url!r}: expected redis://, rediss:// or unix:// (or empty: SQLite)")
     if "{repo}" not in cfg.clone_url:
         raise ConfigError("clone_url must contain {repo}")
     for name in ("max_open_prs", "max_prs_per_hour", "max_body_bytes", "workers", "job_attempts", "memory_mb",

@@ -9,6 +9,10 @@ for good. Several worker threads or processes on one machine can share the file 
 
 Nothing grows without bound: `prune` forgets finished jobs and their deliveries after the
 retention period (GitHub redelivers at most a few days back), never a queued or claimed one.
+
+The queue also keeps the pull requests opened per repository, so that the hourly cap counts
+what every worker sharing the queue opened. For workers on several machines the same contract
+is kept in Redis (`redisqueue.py`, `queue_url = "redis://..."`); `make_queue` picks one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from repairbot.config import ConfigError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -43,6 +49,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, not_before);
+CREATE TABLE IF NOT EXISTS prs (
+    repo TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS prs_repo ON prs(repo, at);
 """
 
 
@@ -83,9 +94,10 @@ class JobQueue:
         with self._lock:
             self.db.close()
 
-    def receive(self, delivery: str, event: str, job: tuple[str, dict[str, Any]] | None, outcome: str) -> bool:
+    def receive(self, delivery: str, event: str, job: tuple[str, dict[str, Any]] | None, outcome: str,
+                now: float | None = None) -> bool:
         """Record a delivery and queue its job (if any) atomically; False if the delivery was seen."""
-        now = time.time()
+        now = time.time() if now is None else now
         with self._lock:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -134,14 +146,14 @@ class JobQueue:
                 raise
         return job, expired
 
-    def done(self, job_id: int) -> None:
+    def done(self, job_id: int, now: float | None = None) -> None:
         with self._lock:
             self.db.execute("UPDATE jobs SET state = 'done', updated = ? WHERE id = ? AND state = 'claimed'",
-                            (time.time(), job_id))
+                            (time.time() if now is None else now, job_id))
 
-    def fail(self, job_id: int, error: str) -> bool:
+    def fail(self, job_id: int, error: str, now: float | None = None) -> bool:
         """A failed attempt: queued again after a delay, or failed for good. True if final."""
-        now = time.time()
+        now = time.time() if now is None else now
         with self._lock:
             row = self.db.execute("SELECT attempts, max_attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
             final = row is None or row[0] >= row[1]
@@ -187,4 +199,62 @@ class JobQueue:
 
     def deliveries(self) -> dict[str, str]:
         with self._lock:
-            return dict(self.db.execute("SELECT id, outcome FROM deliveries").fetchall())
+            return dict(self.db.execute("SELECT id, outcome FROM deliveries ORDER BY received, id").fetchall())
+
+    def pr_opened(self, repo: str, now: float | None = None) -> None:
+        """Count a pull request opened in `repo` (for the hourly cap); entries older than a day go."""
+        now = time.time() if now is None else now
+        with self._lock:
+            self.db.execute("INSERT INTO prs (repo, at) VALUES (?, ?)", (repo, now))
+            self.db.execute("DELETE FROM prs WHERE repo = ? AND at < ?", (repo, now - 86400))
+
+    def prs_since(self, repo: str, seconds: float, now: float | None = None) -> int:
+        """Pull requests opened in `repo` in the last `seconds`, by any worker sharing the queue."""
+        now = time.time() if now is None else now
+        with self._lock:
+            return self.db.execute("SELECT COUNT(*) FROM prs WHERE repo = ? AND at >= ?",
+                                   (repo, now - seconds)).fetchone()[0]
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password (`redis://:secret@host` -> `redis://:***@host`)."""
+    head, sep, rest = url.partition("://")
+    auth, at, host = rest.rpartition("@")
+    if not at or ":" not in auth:
+        return url
+    return f"{head}{sep}{auth.split(':', 1)[0]}:***@{host}"
+
+
+class Queue(Protocol):
+    """What the receiver and the workers need of a queue: `JobQueue` or `RedisQueue`."""
+
+    def receive(self, delivery: str, event: str, job: tuple[str, dict[str, Any]] | None, outcome: str,
+                now: float | None = None) -> bool: ...
+    def claim(self, now: float | None = None) -> tuple[QueuedJob | None, list[Expired]]: ...
+    def done(self, job_id: int, now: float | None = None) -> None: ...
+    def fail(self, job_id: int, error: str, now: float | None = None) -> bool: ...
+    def release(self, job_id: int) -> None: ...
+    def counts(self) -> dict[str, int]: ...
+    def jobs(self) -> list[dict[str, Any]]: ...
+    def prune(self, older_than: float, now: float | None = None) -> tuple[int, int]: ...
+    def deliveries(self) -> dict[str, str]: ...
+    def pr_opened(self, repo: str, now: float | None = None) -> None: ...
+    def prs_since(self, repo: str, seconds: float, now: float | None = None) -> int: ...
+    def close(self) -> None: ...
+
+
+def make_queue(url: str, path: Path, max_attempts: int, lease_seconds: float, retry_delay: float) -> Queue:
+    """The Redis queue for a `redis://` (or `rediss://`, `unix://`) URL, else SQLite at `path`."""
+    if url:
+        try:
+            import redis
+        except ImportError:
+            raise ConfigError(f"queue_url {redact_url(url)}: the Redis client is not installed "
+                              "(pip install 'repairbot[redis]')") from None
+        from repairbot.app.redisqueue import RedisQueue
+
+        try:
+            return RedisQueue(url, max_attempts, lease_seconds, retry_delay)
+        except (redis.exceptions.RedisError, ValueError) as e:
+            raise ConfigError(f"queue_url {redact_url(url)}: {type(e).__name__}: {e}") from None
+    return JobQueue(path, max_attempts, lease_seconds, retry_delay)

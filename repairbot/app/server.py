@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from repairbot.app.events import Ignored, classify, job_payload
-from repairbot.app.queue import JobQueue
+from repairbot.app.queue import Queue
 
 log = logging.getLogger("repairbot.app")
 
@@ -50,7 +50,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def create_app(secret: str, queue: JobQueue, max_body_bytes: int,
+def create_app(secret: str, queue: Queue, max_body_bytes: int,
                on_queued: Callable[[], None] | None = None) -> Starlette:
     async def webhook(request: Request) -> JSONResponse:
         try:

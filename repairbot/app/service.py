@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
 from repairbot.app import sandbox
 from repairbot.app.config import AppConfig
 from repairbot.app.github import GitHubApp
-from repairbot.app.queue import JobQueue
+from repairbot.app.queue import Queue, make_queue
 from repairbot.app.redact import Redactor
 from repairbot.app.server import create_app
 from repairbot.app.worker import Worker
@@ -23,7 +24,7 @@ from repairbot.audit import Journal
 class Service:
     cfg: AppConfig
     redactor: Redactor
-    queue: JobQueue
+    queue: Queue
     journal: Journal
     worker: Worker
     asgi: Starlette
@@ -60,8 +61,9 @@ class Service:
 def build(cfg: AppConfig, redactor: Redactor | None = None) -> Service:
     redactor = redactor or Redactor()
     redactor.add(cfg.webhook_secret)
+    redactor.add(urlsplit(cfg.queue_url).password or "")
     redactor.install()
-    queue = JobQueue(cfg.queue_db, cfg.job_attempts, cfg.lease_seconds, cfg.retry_delay)
+    queue = make_queue(cfg.queue_url, cfg.queue_db, cfg.job_attempts, cfg.lease_seconds, cfg.retry_delay)
     journal = Journal(cfg.journal_db)
     app = GitHubApp(cfg.app_id, cfg.private_key(), cfg.base_url, redactor)
     worker = Worker(cfg, queue, journal, app, redactor)

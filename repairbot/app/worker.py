@@ -6,7 +6,6 @@ journalled (secrets scrubbed); a job that raises is retried, then journalled as 
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ from repairbot.app import body as bodies
 from repairbot.app.config import AppConfig
 from repairbot.app.events import BRANCH_PREFIX, FeedbackJob, FixJob, job_from_payload
 from repairbot.app.github import GitHubApp, Installation
-from repairbot.app.queue import JobQueue, QueuedJob
+from repairbot.app.queue import Queue, QueuedJob
 from repairbot.app.redact import Redactor
 from repairbot.app.repo import Checkout, RepairError, clone, repair
 from repairbot.audit import Journal
@@ -33,7 +32,7 @@ HOUR = 3600.0
 
 
 class Worker:
-    def __init__(self, cfg: AppConfig, queue: JobQueue, journal: Journal, app: GitHubApp,
+    def __init__(self, cfg: AppConfig, queue: Queue, journal: Journal, app: GitHubApp,
                  redactor: Redactor) -> None:
         self.cfg, self.queue, self.journal, self.app, self.redactor = cfg, queue, journal, app, redactor
         self._patterns: dict[str, Pattern] | None = None
@@ -228,6 +227,7 @@ class Worker:
             self.record(run, "labels_created", labels=created)
         pr = inst.open_pull(repo, title, text, head=branch, base=p.base_branch, draft=p.action == "approval",
                             labels=self.cfg.labels)
+        self.queue.pr_opened(job.repo)
         self.record(run, "pr_opened", repo=job.repo, number=pr.number, url=pr.html_url, draft=p.action == "approval",
                     branch=branch, base=p.base_branch, fingerprint=p.fingerprint, confidence=p.confidence,
                     pattern=p.pattern_id)
@@ -238,9 +238,7 @@ class Worker:
         open_count = inst.open_bot_pulls(repo)
         if open_count >= self.cfg.max_open_prs:
             return f"{open_count} open repairbot pull requests in {full_name} (max {self.cfg.max_open_prs})"
-        since = time.time() - HOUR
-        rows = self.journal.db.execute("SELECT data FROM events WHERE kind = 'pr_opened' AND at >= ?", (since,))
-        recent = sum(1 for (d,) in rows if json.loads(d).get("repo") == full_name)
+        recent = self.queue.prs_since(full_name, HOUR)  # by every worker sharing the queue
         if recent >= self.cfg.max_prs_per_hour:
             return f"{recent} pull requests opened in {full_name} in the last hour (max {self.cfg.max_prs_per_hour})"
         return None

@@ -40,6 +40,10 @@ _DEFINITIONS = {"FunctionDef", "ClassDef"}
 
 
 _WORD = re.compile(r"\w+")
+# Keywords that begin a statement or clause: after indentation, a newline, `;` or `:`, so always a
+# whole word. Others may touch a number (`1if x else 2`, `0or y`), so they stay substrings.
+_STATEMENT_KEYWORDS = frozenset({"assert", "return", "raise", "del", "pass", "break", "continue", "global",
+                                 "nonlocal", "import", "try", "while", "with", "finally"})
 
 
 class Text:
@@ -69,7 +73,8 @@ class Tokens:
     @classmethod
     def of(cls, toks: Iterable[str]) -> Tokens:
         toks = set(toks)
-        words = {t for t in toks if t.isidentifier() and _WORD.fullmatch(t) and not keyword.iskeyword(t)}
+        words = {t for t in toks if t.isidentifier() and _WORD.fullmatch(t)
+                 and (not keyword.iskeyword(t) or t in _STATEMENT_KEYWORDS)}
         return cls(frozenset(words), frozenset(toks - words))
 
     def in_(self, text: Text) -> bool:
@@ -102,6 +107,8 @@ def tokens(t: Tree) -> set[str]:
         if n.kind in _VERBATIM and n.value:
             out.add(n.value)
         out.update(_KIND_TOKENS.get(n.kind, ()))
+        if n.kind == "Tuple" and n.children:  # `(a,)`, `a, b`: only the empty tuple has no comma
+            out.add(",")
     return out
 
 
