@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from repairbot.localize.rank import localize
@@ -19,8 +19,18 @@ from repairbot.localize.traceback import parse_traceback
 from repairbot.matching.candidates import CandidateSet, generate
 from repairbot.matching.match import compile_pattern
 from repairbot.rank import pattern_prior, rank
-from repairbot.types import Candidate, Location, Patch, Pattern, Skip, TestResult, Validation
-from repairbot.validate import evidence
+from repairbot.types import (
+    Candidate,
+    GeneratedTest,
+    Location,
+    Patch,
+    Pattern,
+    Skip,
+    TestResult,
+    TestRun,
+    Validation,
+)
+from repairbot.validate import evidence, reproduce
 from repairbot.validate.evidence import write_atomic_new
 from repairbot.validate.validator import Baseline, validate_all
 from repairbot.validate.workspace import workspaces, write_atomic
@@ -46,6 +56,7 @@ class FixOptions:
     blocked: frozenset[str] = frozenset()  # fingerprints closed without merge: never proposed again
     evidence: bool = True  # regression tests and differential runs for the top patches
     evidence_top: int = 3
+    reproduce: bool = True  # no failing test but a --trace: rebuild the logged call as one
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,7 @@ class FixReport:
     skips: tuple[Skip, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    reproduction: GeneratedTest | None = None  # the failing test rebuilt from --trace, if any
 
 
 Progress = Callable[[str], None]
@@ -88,7 +100,9 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
             return FixReport("error", error=f"the test suite does not collect: {run.collect_error}", timings=timings)
         failing = run.failing
         if not failing:
-            return FixReport("no_failure", timings=timings)
+            staged = _from_trace(ws.path, run, patterns, opts, say, emit) if opts.trace_text and opts.reproduce \
+                else None
+            return staged or FixReport("no_failure", timings=timings)
         for f in failing:
             emit("failure", test=f.nodeid, outcome=f.outcome, message=f.message)
         say(f"{len(failing)} failing test(s); checking for flaky ones")
@@ -166,9 +180,43 @@ def run_fix(root: Path, patterns: Sequence[Pattern], opts: FixOptions, progress:
                      tuple(validations), tuple(patches), not_tried, cset.skips, timings)
 
 
-def _without(run, flaky: Sequence[str]):
-    from dataclasses import replace
+def _from_trace(copy: Path, run: TestRun, patterns: Sequence[Pattern], opts: FixOptions, say: Progress,
+                emit: EventSink) -> FixReport | None:
+    """Nothing fails, but a log has a traceback: rebuild the failing call as a test in the copy,
+    check it fails as logged, and repair the copy against it (the patch then ships the test)."""
+    tests_dir = str(Path(run.passing[0].nodeid.split("::", 1)[0]).parent) if run.passing else "tests"
+    made = reproduce.build(copy, opts.trace_text or "", tests_dir)
+    if isinstance(made, str):
+        say(f"no test could be rebuilt from the traceback: {made}")
+        emit("reproduction", built=False, reason=made)
+        return None
+    path = copy / made.path
+    if path.exists():  # written by an earlier `fix --apply`; the suite just passed it
+        why = f"the rebuilt test {made.path} is already in the project, and passes"
+        say(f"no test could be rebuilt from the traceback: {why}")
+        emit("reproduction", built=False, reason=why)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic_new(path, made.source)
+    check = run_pytest(copy, [made.path], python=opts.python, per_test_timeout=opts.test_timeout)
+    failed = [r for r in check.results if r.outcome in ("failed", "error")]
+    short = made.exception.rsplit(".", 1)[-1]
+    if check.collect_error or not failed or (short and failed[0].message and short not in failed[0].message):
+        why = check.collect_error or (f"the rebuilt call {made.call} does not fail as logged"
+                                      + (f" ({failed[0].message[:120]})" if failed else " (it passes)"))
+        say(f"no test could be rebuilt from the traceback: {why}")
+        emit("reproduction", built=False, reason=why, call=made.call)
+        path.unlink()
+        return None
+    say(f"the logged failure, rebuilt as {made.path}: {made.call}")
+    emit("reproduction", built=True, path=made.path, call=made.call, exception=made.exception)
+    report = run_fix(copy, patterns, replace(opts, reproduce=False), say, emit)
+    shipped = GeneratedTest(made.path, made.source, True)  # validation saw it fail, then pass
+    return replace(report, patches=tuple(replace(p, tests=(shipped, *p.tests)) for p in report.patches),
+                   reproduction=shipped)
 
+
+def _without(run, flaky: Sequence[str]):
     return replace(run, results=tuple(r for r in run.results if r.nodeid not in set(flaky)))
 
 

@@ -29,7 +29,8 @@ def register(sub: Any) -> None:
     f.add_argument("path", nargs="?", default=".", help="project root (default: current directory)")
     f.add_argument("--tests", nargs="+", default=[], metavar="ARG", help="pytest arguments: files or node ids")
     add_pattern_args(f)
-    f.add_argument("--trace", type=Path, help="a Python traceback from a log, as another localisation source")
+    f.add_argument("--trace", type=Path, help="a Python traceback from a log, as another localisation source; "
+                   "if no test fails, the logged call is rebuilt as a test where its arguments are literals")
     f.add_argument("--apply", action="store_true", help="write the top patch into the tree (atomically)")
     f.add_argument("--format", choices=("text", "json"), default="text")
     f.add_argument("--top", type=int, default=5, help="how many validated patches to report")

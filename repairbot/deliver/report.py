@@ -51,6 +51,7 @@ def fix_json(r: FixReport, applied: Path | None = None) -> dict[str, Any]:
                        "tried": [{"pattern": v.candidate.pattern_id, "file": v.candidate.file,
                                   "line": v.candidate.line, "plausible": v.plausible, "reason": v.reason,
                                   "seconds": round(v.seconds, 3)} for v in r.validations]},
+        "reproduction": r.reproduction.path if r.reproduction else None,
         "applied": str(applied) if applied else None,
         "timings": {k: round(v, 3) for k, v in r.timings.items()},
     }

@@ -85,6 +85,11 @@ def _traceback_scores(
     return {key: total / n for key, total in totals.items()} if n else {}
 
 
+def project_paths(root: Path, include_tests: bool = False) -> _Project:
+    """The path policy `localize` uses: `keep(rel)`, and `foreign(frame)` for a log's frames."""
+    return _Project(Path(root), include_tests)
+
+
 class _Project:
     """Path policy for one project root: what counts as project code, and where a path maps."""
 
