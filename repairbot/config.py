@@ -44,14 +44,23 @@ class MineConfig:
 
 
 @dataclass(frozen=True)
+class CheckConfig:
+    """`[tool.repairbot.check]`: which patterns `repairbot check` uses besides the default ones."""
+
+    select: tuple[str, ...] = ()  # built-in categories or pattern ids to check as well
+    ignore: tuple[str, ...] = ()  # categories or ids to leave out
+
+
+@dataclass(frozen=True)
 class Config:
     mine: MineConfig = MineConfig()
     policies: dict[str, Policy] = field(default_factory=dict)
     source: str = ""
     audit: str = ".repairbot/audit.db"  # relative to the project; "" = no journal
+    check: CheckConfig = CheckConfig()
 
 
-TOP_KEYS = ("audit", "mine", "policy")
+TOP_KEYS = ("audit", "check", "mine", "policy")
 
 
 def load_config(project: Path) -> Config:
@@ -84,7 +93,21 @@ def load_config(project: Path) -> Config:
         policies = parse_policies(section.get("policy", {}), f"{_prefix(path)}policy")
     except PolicyError as e:
         raise ConfigError(f"{path}: {e}") from None
-    return Config(mine=mine, policies=policies, source=str(path), audit=audit)
+    check = _check_config(section.get("check", {}), f"{path}: {_prefix(path)}check")
+    return Config(mine=mine, policies=policies, source=str(path), audit=audit, check=check)
+
+
+def _check_config(values: Any, where: str) -> CheckConfig:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where} must be a table")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in values.items():
+        if key not in ("select", "ignore"):
+            raise ConfigError(f"{where}.{key}: unknown key (known: ignore, select)")
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{where}.{key}: expected a list of categories or pattern ids")
+        out[key] = tuple(value)
+    return CheckConfig(**out)
 
 
 def _prefix(path: Path) -> str:

@@ -91,3 +91,32 @@ def test_the_lint_templates_are_checked_and_a_pointless_comparison_is_not(tmp_pa
     assert main(["check", str(tmp_path), "--format", "json"]) == 1
     found = {(f["line"], f["message"].splitlines()[0]) for f in json.loads(capsys.readouterr().out)["findings"]}
     assert sorted(line for line, _ in found) == [5, 6, 9]
+
+
+def test_select_adds_built_in_categories_and_ignore_drops_patterns(tmp_path, capsys):
+    (tmp_path / "t.py").write_text(
+        "import collections\n\n\ndef f(self, x):\n    self.assertEquals(x, 1)\n"
+        "    x.setDaemon(True)\n    assert (x, 'needs x')\n    return x\n")
+
+    def lines(*extra: str) -> list[tuple[int, str]]:
+        code = main(["check", str(tmp_path), "--format", "json", *extra])
+        found = json.loads(capsys.readouterr().out)["findings"]
+        assert code == (1 if found else 0)
+        return sorted((f["line"], f["pattern"]) for f in found)
+
+    default = lines()
+    assert [ln for ln, _ in default] == [7], "only the lint by default"
+    both = lines("--select", "modernise")
+    assert [ln for ln, _ in both] == [5, 6, 7]
+    assert [ln for ln, _ in lines("--select", "modernise", "--ignore", "lint")] == [5, 6]
+    assert [ln for ln, _ in lines("--select", "modernise", "--ignore", both[0][1])] == [6, 7]
+    # the same from the configuration; the command line's --select replaces it
+    (tmp_path / "pyproject.toml").write_text('[tool.repairbot.check]\nselect = ["modernise"]\nignore = ["lint"]\n')
+    assert [ln for ln, _ in lines()] == [5, 6]
+    assert [ln for ln, _ in lines("--select", "none-guard")] == []
+    # a selector that names nothing is an error, not an empty selection
+    assert main(["check", str(tmp_path), "--ignore", "lints"]) == 2
+    assert "'lints' names no pattern: expected a category (" in capsys.readouterr().err
+    (tmp_path / "pyproject.toml").write_text('[tool.repairbot.check]\nselect = "modernise"\n')
+    assert main(["check", str(tmp_path)]) == 2
+    assert "tool.repairbot.check.select: expected a list" in capsys.readouterr().err

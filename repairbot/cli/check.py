@@ -34,6 +34,11 @@ def register(sub: Any) -> None:
     ck.add_argument("--jobs", type=int, default=1,
                     help="scan files in N processes (0: one per core; default 1, since a --base check "
                          "reads a few files and a process pool costs more than it saves)")
+    ck.add_argument("--select", nargs="+", metavar="RULE", default=None,
+                    help="also check these built-ins: a category (modernise, operator, ...) or a pattern id; "
+                         "replaces [tool.repairbot.check] select")
+    ck.add_argument("--ignore", nargs="+", metavar="RULE", default=[],
+                    help="leave out these patterns (category or id), besides [tool.repairbot.check] ignore")
     ck.add_argument("--no-prefilter", action="store_true",
                     help="parse and match every file whole (the reference path: same findings, slower)")
     add_pattern_args(ck)
@@ -62,9 +67,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
     jobs = args.jobs or os.cpu_count() or 1
+    from repairbot.config import load_config
+
+    cfg = load_config(root).check
+    select = cfg.select if args.select is None else tuple(args.select)
     try:
         findings, skips, n_files = check.run_check(root, repair_patterns(args), args.base, args.min_confidence,
-                                                   jobs=jobs, prefilter=not args.no_prefilter)
+                                                   jobs=jobs, prefilter=not args.no_prefilter, select=select,
+                                                   ignore=(*cfg.ignore, *args.ignore))
     except check.CheckInputError as e:
         raise UsageError(str(e)) from None
     if args.format == "json":

@@ -45,13 +45,27 @@ class Finding:
     diff: str
 
 
-def precision(p: Pattern) -> float | None:
-    """Estimated share of matches that are real bugs; None if the pattern is not for checking."""
+def precision(p: Pattern, select: frozenset[str] = frozenset()) -> float | None:
+    """Estimated share of matches that are real bugs; None if the pattern is not for checking.
+    Built-ins take part if they are lints, or if `select` names their category or id."""
     if p.origin == "builtin":
-        return LINT_PRECISION if p.category == "lint" else None
+        return LINT_PRECISION if p.category == "lint" or selected(p, select) else None
     if p.scores.support < 2 or (p.projects > 1 and not anchored(p)):
         return None
     return round(1.0 - p.scores.rejection, 4)
+
+
+def selected(p: Pattern, selectors: frozenset[str]) -> bool:
+    """A selector names a category (`modernise`), a pattern id, or an id's first 6+ characters."""
+    return p.category in selectors or any(p.id == s or (len(s) >= 6 and p.id.startswith(s)) for s in selectors)
+
+
+def check_selectors(patterns: Sequence[Pattern], selectors: Sequence[str]) -> None:
+    """Each selector must name something, or the user's `ignore` silently ignores nothing."""
+    for s in selectors:
+        if not any(selected(p, frozenset([s])) for p in patterns):
+            kinds = ", ".join(sorted({p.category for p in patterns if p.category}))
+            raise CheckInputError(f"{s!r} names no pattern: expected a category ({kinds}) or a pattern id")
 
 
 _UNANCHORED = {"self", "cls"}
@@ -145,9 +159,10 @@ class _Setup:
 _SETUP: _Setup | None = None
 
 
-def _init(root: Path, patterns: Sequence[Pattern], min_precision: float, prefilter: bool) -> None:
+def _init(root: Path, patterns: Sequence[Pattern], min_precision: float, prefilter: bool,
+          select: frozenset[str] = frozenset(), ignore: frozenset[str] = frozenset()) -> None:
     global _SETUP
-    usable = [(p, precision(p)) for p in patterns]
+    usable = [(p, precision(p, select)) for p in patterns if not selected(p, ignore)]
     compiled = [compile_pattern(p) for p, prec in usable if prec is not None and prec >= min_precision]
     guarded = any(c.pattern.guard for c in compiled)  # procedural operators: no tokens to look for
     _SETUP = _Setup(root, compiled, None if guarded or not prefilter else [needs(c) for c in compiled],
@@ -249,19 +264,24 @@ def _plain(st: _Setup, rel: str, source: str, lines: frozenset[int] | None) -> _
 
 def run_check(root: Path, patterns: Sequence[Pattern], base: str | None = None,
               min_precision: float = 0.5, jobs: int = 1, prefilter: bool = True,
-              stats: CheckStats | None = None) -> tuple[list[Finding], list[Skip], int]:
+              stats: CheckStats | None = None, select: Sequence[str] = (),
+              ignore: Sequence[str] = ()) -> tuple[list[Finding], list[Skip], int]:
     """Findings (most confident first), skipped files, and how many files were read.
 
-    `jobs` > 1 scans files in that many processes; results do not depend on it, nor on
-    `prefilter` (which only decides how much is parsed; see `prefilter.py`)."""
+    `select` adds built-ins beyond the lints (by category or id), `ignore` drops any pattern
+    (likewise); a selector that names nothing is an input error. `jobs` > 1 scans files in that
+    many processes; results do not depend on it, nor on `prefilter` (which only decides how much
+    is parsed; see `prefilter.py`)."""
+    check_selectors(patterns, [*select, *ignore])
+    chosen = (frozenset(select), frozenset(ignore))
     scope = changed_lines(root, base) if base else {f: None for f in python_files(root)}
     tasks = [(rel, frozenset(lines) if lines is not None else None) for rel, lines in sorted(scope.items())]
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_init,
-                                 initargs=(root, list(patterns), min_precision, prefilter)) as pool:
+                                 initargs=(root, list(patterns), min_precision, prefilter, *chosen)) as pool:
             results = list(pool.map(_scan, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
     else:
-        _init(root, patterns, min_precision, prefilter)
+        _init(root, patterns, min_precision, prefilter, *chosen)
         results = [_scan(t) for t in tasks]
     findings = [f for r in results for f in r.findings]
     skips = [r.skip for r in results if r.skip is not None]
