@@ -41,3 +41,17 @@ def test_patches_that_add_no_such_handler_have_no_risk(after):
 def test_a_source_that_does_not_parse_is_no_finding():
     assert masking("def f(:\n", "try:\n    f()\nexcept:\n    pass\n") == ()
     assert masking(BEFORE, "def f(:\n") == ()
+
+
+def test_suggest_names_the_suggestion_that_would_swallow_the_error(tmp_path, capsys):
+    import json
+
+    from repairbot.cli import main
+
+    f = tmp_path / "m.py"
+    f.write_text("class Box:\n    pass\n\n\ndef forget(box):\n    del box.cache\n    return box\n")
+    assert main(["suggest", f"{f}:6", "--top", "50", "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)["suggestions"]
+    swallow = [s for s in found if "except AttributeError:" in s["diff"]]
+    assert swallow and swallow[0]["risks"] == ["adds a handler for AttributeError that does nothing"]
+    assert all(s["risks"] == [] for s in found if "except" not in s["diff"])

@@ -125,13 +125,16 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         found = suggest(path, line, patterns, args.top)
     except UnreadableFile as e:
         raise UsageError(f"{path}: cannot parse ({e})") from None
+    from repairbot.risk import masking
+
     top = [replace(c, diff=_rebase_diff(c.diff, path.name, str(path))) for c in found]
+    risks = [masking(c.old_source, c.new_source) for c in top]
     names = {c.pattern.id: c.pattern.name or c.pattern.category or "" for c in patterns}
     if args.format == "json":
         print(json.dumps({"file": str(path), "line": line, "suggestions": [
             {"rank": i + 1, "score": c.prior, "pattern": c.pattern_id, "name": names.get(c.pattern_id, ""),
-             "line": c.line, "diff": c.diff}
-            for i, c in enumerate(top)]}, indent=2))
+             "line": c.line, "diff": c.diff, "risks": list(r)}
+            for i, (c, r) in enumerate(zip(top, risks))]}, indent=2))
         return EXIT_OK
     console = make_console()
     if not top:
@@ -141,6 +144,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         console.print(f"#{i + 1} score {c.prior:.3f}  pattern {c.pattern_id}{f' ({name})' if name else ''}"
                       f"  line {c.line}", markup=False)
         console.print(c.diff.rstrip("\n"), markup=False, highlight=False)
+        for risk in risks[i]:
+            console.print(f"may hide an error: the change {risk}", markup=False, highlight=False)
     return EXIT_OK
 
 
