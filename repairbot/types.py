@@ -102,6 +102,9 @@ class Pattern:
     # Provenance across projects: commit_repos[i] is the repository of commits[i] (empty when one
     # repository was mined, so older pattern files stay valid).
     commit_repos: tuple[str, ...] = ()
+    # Linter rule codes this pattern is equivalent to (`== None`: E711), so that a noqa comment
+    # for E711 that a project already wrote silences `repairbot check` too.
+    codes: tuple[str, ...] = ()
 
     @property
     def projects(self) -> int:

@@ -120,3 +120,20 @@ def test_select_adds_built_in_categories_and_ignore_drops_patterns(tmp_path, cap
     (tmp_path / "pyproject.toml").write_text('[tool.repairbot.check]\nselect = "modernise"\n')
     assert main(["check", str(tmp_path)]) == 2
     assert "tool.repairbot.check.select: expected a list" in capsys.readouterr().err
+
+
+def test_noqa_comments_silence_findings_as_flake8_and_ruff_read_them(tmp_path, capsys):
+    src = ("import warnings\n\n\ndef f(x, y):\n"
+           "    a = x == None  # noqa: E711\n"      # the linter's own code for the same rule
+           "    b = y == None  # noqa\n"            # bare: everything on the line
+           "    c = x != None  # noqa: F401\n"      # another rule: still reported
+           "    d = y != None  # NOQA:repairbot\n"
+           "    e = (x ==\n         None)  # noqa: lint\n"  # any line of the finding; a category
+           "    warnings.warn('old')\n"
+           "    return a, b, c, d, e\n")
+    (tmp_path / "m.py").write_text(src)
+    assert main(["check", str(tmp_path), "--format", "json"]) == 1
+    assert [f["line"] for f in json.loads(capsys.readouterr().out)["findings"]] == [7]
+    # warnings without a stacklevel are a convention (B028): reported only when selected
+    assert main(["check", str(tmp_path), "--format", "json", "--select", "convention"]) == 1
+    assert [f["line"] for f in json.loads(capsys.readouterr().out)["findings"]] == [7, 11]

@@ -8,6 +8,7 @@ all treated as precise (so none is left out), plus patterns mined from a fixture
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import shutil
 import subprocess
@@ -221,3 +222,23 @@ def test_generated_modules_identical_with_and_without_prefilter(source, tmp_path
     (root / "m.py").write_text(source, newline="")
     patterns = [as_precise(p) for p in store.load_many(store.library_paths()) if not p.guard]
     both(root, patterns)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["assert", "assert ", "assert\t", "assert \\\n    ", "assert \\\r\n    ", "assert ("]),
+       st.sampled_from(["(x, 'm')", "(x,)", "(x), 'm'", "x == (1, 2)", "(x, 'm')  # (y, z)"]),
+       st.sampled_from(["\n", "\r\n"]))
+def test_a_tuple_assert_is_found_in_every_layout_the_prefilter_allows(tmp_path_factory, head, rest, newline):
+    """The prefilter's one phrase (`assert` then `(`, across blanks and line continuations)."""
+    lint = [p for p in store.load_many(store.library_paths()) if p.name == "assert on a tuple"]
+    root = tmp_path_factory.mktemp("asserts")
+    code = f"def f(x):\n    {head}{rest}{')' if head.endswith('(') else ''}\n    return x\n".replace("\n", newline)
+    try:
+        compile(code, "m.py", "exec")
+    except SyntaxError:
+        return
+    (root / "m.py").write_bytes(code.encode())
+    (findings, _, _), _ = both(root, lint)
+    pairs = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Assert) and isinstance(n.test, ast.Tuple)
+             and len(n.test.elts) == 2]  # (`assertx == (1, 2)` is no assert at all)
+    assert bool(findings) == bool(pairs), "a pair, however laid out"

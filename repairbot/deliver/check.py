@@ -8,6 +8,7 @@ since it are matched.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import subprocess
@@ -16,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from repairbot.deliver import noqa
 from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan, split_lines
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
@@ -154,6 +156,7 @@ class _Setup:
     compiled: list[Compiled]
     needs: list[Needs] | None  # None: no prefilter, every file takes the plain path
     precision: dict[str, float]
+    names: dict[str, tuple[str, ...]]  # pattern id -> the names a noqa comment may call it by
 
 
 _SETUP: _Setup | None = None
@@ -166,7 +169,8 @@ def _init(root: Path, patterns: Sequence[Pattern], min_precision: float, prefilt
     compiled = [compile_pattern(p) for p, prec in usable if prec is not None and prec >= min_precision]
     guarded = any(c.pattern.guard for c in compiled)  # procedural operators: no tokens to look for
     _SETUP = _Setup(root, compiled, None if guarded or not prefilter else [needs(c) for c in compiled],
-                    {p.id: prec for p, prec in usable if prec is not None})
+                    {p.id: prec for p, prec in usable if prec is not None},
+                    {p.id: (p.id, p.category, "repairbot", *p.codes) for p, _ in usable})
 
 
 def _scan(task: tuple[str, frozenset[int] | None]) -> _FileResult:
@@ -177,6 +181,15 @@ def _scan(task: tuple[str, frozenset[int] | None]) -> _FileResult:
         source = (st.root / rel).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         return _FileResult((), Skip("unreadable_file", rel, type(e).__name__), "untouched")
+    result = _scan_source(st, rel, source, lines)
+    if not result.findings:
+        return result
+    marks = noqa.directives(split_lines(source))
+    kept = tuple(f for f in result.findings if not noqa.silenced(f.line, f.end_line, st.names[f.pattern], marks))
+    return dataclasses.replace(result, findings=kept)
+
+
+def _scan_source(st: _Setup, rel: str, source: str, lines: frozenset[int] | None) -> _FileResult:
     if st.needs is None:
         return _plain(st, rel, source, lines)
     pl = plan(source, st.needs, lines)

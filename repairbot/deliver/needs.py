@@ -7,6 +7,7 @@ test on those can only keep too much, never too little.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from collections.abc import Iterable
@@ -69,19 +70,40 @@ class Tokens:
 
     words: frozenset[str]
     subs: frozenset[str]
+    phrases: frozenset[str] = frozenset()  # regular expressions the text must match (`phrases`)
 
     @classmethod
-    def of(cls, toks: Iterable[str]) -> Tokens:
+    def of(cls, toks: Iterable[str], phrases: Iterable[str] = ()) -> Tokens:
         toks = set(toks)
         words = {t for t in toks if t.isidentifier() and _WORD.fullmatch(t)
                  and (not keyword.iskeyword(t) or t in _STATEMENT_KEYWORDS)}
-        return cls(frozenset(words), frozenset(toks - words))
+        return cls(frozenset(words), frozenset(toks - words), frozenset(phrases))
 
     def in_(self, text: Text) -> bool:
-        return all(t in text.text for t in self.subs) and (not self.words or self.words <= text.words)
+        return all(t in text.text for t in self.subs) and (not self.words or self.words <= text.words) and \
+            all(_compiled(ph).search(text.text) for ph in self.phrases)
 
     def __or__(self, other: Tokens) -> Tokens:
-        return Tokens(self.words | other.words, self.subs | other.subs)
+        return Tokens(self.words | other.words, self.subs | other.subs, self.phrases | other.phrases)
+
+
+@functools.cache
+def _compiled(phrase: str) -> re.Pattern[str]:
+    return re.compile(phrase)
+
+
+# Token sequences a node kind always spells, as regular expressions: `assert (a, b)` has only
+# blanks or a backslash line continuation between `assert` and `(` (a comment would end the
+# statement). Each one is a rare shape whose tokens alone (`assert`) are everywhere.
+_TUPLE_ASSERT = r"\bassert(?:[ \t\f]|\\(?:\r\n?|\n))*\("
+
+
+def phrases(t: Tree) -> set[str]:
+    out: set[str] = set()
+    for n in t.walk():
+        if n.kind == "Assert" and n.children and n.children[0].kind == "Tuple":
+            out.add(_TUPLE_ASSERT)
+    return out
 
 
 @dataclass(frozen=True)
@@ -117,10 +139,10 @@ def needs(c: Compiled) -> Needs:
     if c.before.kind == BLOCK:
         stmts = c.before.children
         parts = [tokens(s) for s in stmts]
-        atoms = tuple(Tokens.of(p) for s, p in zip(stmts, parts) if s.kind == "SimpleStatementLine" and p)
+        atoms = tuple(Tokens.of(p, phrases(s)) for s, p in zip(stmts, parts) if s.kind == "SimpleStatementLine" and p)
         defs = any(n.kind in _DEFINITIONS for s in stmts for n in s.walk())
-        return Needs(c, Tokens.of(ctx.union(*parts)), atoms, len(stmts), defs)
-    toks = Tokens.of(tokens(c.before) | ctx)
+        return Needs(c, Tokens.of(ctx.union(*parts), phrases(c.before)), atoms, len(stmts), defs)
+    toks = Tokens.of(tokens(c.before) | ctx, phrases(c.before))
     return Needs(c, toks, (toks,), 1, False)
 
 

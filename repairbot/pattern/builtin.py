@@ -30,20 +30,23 @@ OPS: tuple[Op, ...] = (
     Op("flip !=", "comparison", "{h0} != {h1}", "{h0} == {h1}", ("same = a != b\n", "same = a == b\n")),
     Op("flip in", "comparison", "{h0} in {h1}", "{h0} not in {h1}", ("ok = k in d\n", "ok = k not in d\n")),
     Op("flip not in", "comparison", "{h0} not in {h1}", "{h0} in {h1}", ("ok = k not in d\n", "ok = k in d\n")),
-    # flake8-bugbear B028: a warning without stacklevel points at the warn() call, not its caller
-    Op("warnings.warn with a stacklevel", "lint", "warnings.warn({h0})", "warnings.warn({h0}, stacklevel=2)",
-       ("warnings.warn('use g() instead')\n", "warnings.warn('use g() instead', stacklevel=2)\n")),
-    Op("warnings.warn with a category and a stacklevel", "lint", "warnings.warn({h0}, {h1})",
+    # flake8-bugbear B028: a warning without stacklevel points at the warn() call, not its caller.
+    # A convention rather than a bug (ruff leaves B028 off by default, and mature projects have
+    # dozens), so `check` reports it only when selected: `--select convention`
+    Op("warnings.warn with a stacklevel", "convention", "warnings.warn({h0})", "warnings.warn({h0}, stacklevel=2)",
+       ("warnings.warn('use g() instead')\n", "warnings.warn('use g() instead', stacklevel=2)\n"), codes=("B028",)),
+    Op("warnings.warn with a category and a stacklevel", "convention", "warnings.warn({h0}, {h1})",
        "warnings.warn({h0}, {h1}, stacklevel=2)",
        ("warnings.warn('use g()', DeprecationWarning)\n",
-        "warnings.warn('use g()', DeprecationWarning, stacklevel=2)\n")),
+        "warnings.warn('use g()', DeprecationWarning, stacklevel=2)\n"), codes=("B028",)),
     # pylint's bad-super-call (E1003); procedural, so not a "lint" (`check` prefilters template lints only)
     Op("super() of the enclosing class", "name", "super({h0}, self)", "super({h1}, self)",
        ("class B(A):\n    def __init__(self):\n        super(A, self).__init__()\n",
         "class B(A):\n    def __init__(self):\n        super(B, self).__init__()\n"), guard="super_class"),
-    Op("== None to is None", "lint", "{h0} == None", "{h0} is None", ("if x == None: ...\n", "if x is None: ...\n")),
+    Op("== None to is None", "lint", "{h0} == None", "{h0} is None", ("if x == None: ...\n", "if x is None: ...\n"),
+       codes=("E711",)),
     Op("!= None to is not None", "lint", "{h0} != None", "{h0} is not None",
-       ("if x != None: ...\n", "if x is not None: ...\n")),
+       ("if x != None: ...\n", "if x is not None: ...\n"), codes=("E711",)),
     Op("flip is", "comparison", "{h0} is {h1}", "{h0} is not {h1}", ("ok = a is b\n", "ok = a is not b\n")),
     Op("flip is not", "comparison", "{h0} is not {h1}", "{h0} is {h1}", ("ok = a is not b\n", "ok = a is b\n")),
     # arithmetic and boolean operators
@@ -266,6 +269,7 @@ def to_pattern(op: Op) -> Pattern:
         category=op.category,
         origin="builtin",
         guard=op.guard,
+        codes=op.codes,
     )
 
 

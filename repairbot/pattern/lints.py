@@ -13,23 +13,24 @@ from repairbot.pattern.ops import Op, S
 LINTS: tuple[Op, ...] = (
     # pyflakes F631 / pylint W0199: a non-empty tuple is always true
     Op("assert on a tuple", "lint", "assert ({h0}, {h1})\n", "assert {h0}, {h1}\n",
-       ("assert (n > 0, 'n must be positive')\n", "assert n > 0, 'n must be positive'\n"), S),
+       ("assert (n > 0, 'n must be positive')\n", "assert n > 0, 'n must be positive'\n"), S, codes=("F631",)),
     # flake8-bugbear B015 / pylint W0104: a comparison as a statement, meant as an assignment or
     # (in a test) an assertion. Which one the template cannot tell, so neither is a "lint": `check`
     # would report the line twice, once with the wrong fix; `fix` and `suggest` rank both.
     Op("assignment for a pointless comparison", "operator", "{h0} == {h1}\n", "{h0} = {h1}\n",
-       ("def reset(self):\n    self.count == 0\n", "def reset(self):\n    self.count = 0\n"), S),
+       ("def reset(self):\n    self.count == 0\n", "def reset(self):\n    self.count = 0\n"), S, codes=("B015",)),
     Op("assert for a pointless comparison", "operator", "{h0} == {h1}\n", "assert {h0} == {h1}\n",
-       ("def test_size(box):\n    box.size == 3\n", "def test_size(box):\n    assert box.size == 3\n"), S),
+       ("def test_size(box):\n    box.size == 3\n", "def test_size(box):\n    assert box.size == 3\n"), S,
+       codes=("B015",)),
     # flake8-bugbear B034: the fourth positional argument of re.sub is count, not flags
     Op("re.sub flags by keyword", "lint", "re.sub({h0}, {h1}, {h2}, re.{h3})",
        "re.sub({h0}, {h1}, {h2}, flags=re.{h3})",
-       ("s = re.sub(r'\\s+', ' ', s, re.M)\n", "s = re.sub(r'\\s+', ' ', s, flags=re.M)\n")),
+       ("s = re.sub(r'\\s+', ' ', s, re.M)\n", "s = re.sub(r'\\s+', ' ', s, flags=re.M)\n"), codes=("B034",)),
     Op("re.subn flags by keyword", "lint", "re.subn({h0}, {h1}, {h2}, re.{h3})",
        "re.subn({h0}, {h1}, {h2}, flags=re.{h3})",
-       ("s, n = re.subn('a', 'b', s, re.I)\n", "s, n = re.subn('a', 'b', s, flags=re.I)\n")),
+       ("s, n = re.subn('a', 'b', s, re.I)\n", "s, n = re.subn('a', 'b', s, flags=re.I)\n"), codes=("B034",)),
     Op("re.split flags by keyword", "lint", "re.split({h0}, {h1}, re.{h2})", "re.split({h0}, {h1}, flags=re.{h2})",
-       ("parts = re.split(',', s, re.I)\n", "parts = re.split(',', s, flags=re.I)\n")),
+       ("parts = re.split(',', s, re.I)\n", "parts = re.split(',', s, flags=re.I)\n"), codes=("B034",)),
     # pylint E1111 (assignment-from-none): list.sort() sorts in place and returns None. Not a
     # "lint" either: the tokens a match needs (`sort`, `=`) are in every `xs.sort(key=...)`, so
     # `check`'s prefilter would parse most functions for it (tests/test_check_fast.py measures it)
@@ -39,5 +40,5 @@ LINTS: tuple[Op, ...] = (
        ("def ordered(xs):\n    return xs.sort()\n", "def ordered(xs):\n    return sorted(xs)\n"), S),
     # flake8-bugbear B004: hasattr(x, '__call__') is wrong for objects that define __getattr__
     Op("callable() for hasattr __call__", "lint", "hasattr({h0}, '__call__')", "callable({h0})",
-       ("if hasattr(f, '__call__'): ...\n", "if callable(f): ...\n")),
+       ("if hasattr(f, '__call__'): ...\n", "if callable(f): ...\n"), codes=("B004",)),
 )

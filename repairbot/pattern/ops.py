@@ -19,6 +19,7 @@ class Op:
     kind: EditKind = EditKind.EXPR
     at_block_end: bool = False
     guard: str | None = None  # a procedural operator in repairbot.matching.operators
+    codes: tuple[str, ...] = ()  # the linter rules it is equivalent to (E711); a noqa comment for them silences it
 
 
 E, S = EditKind.EXPR, EditKind.STMTS

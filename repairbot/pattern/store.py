@@ -38,8 +38,9 @@ def pattern_to_json(p: Pattern) -> dict[str, Any]:
     d["files"] = list(p.files)
     d["examples"] = [{k: v for k, v in asdict(e).items() if k != "repo" or v} for e in p.examples]
     d["commit_repos"] = list(p.commit_repos)
+    d["codes"] = list(p.codes)
     return {k: v for k, v in d.items()
-            if (v is not None and v != "" and not (k == "commit_repos" and not v)) or k in ("before", "after")}
+            if (v is not None and v != "" and not (k in ("commit_repos", "codes") and not v)) or k in ("before", "after")}
 
 
 def pattern_from_json(d: dict[str, Any]) -> Pattern:
@@ -64,6 +65,7 @@ def pattern_from_json(d: dict[str, Any]) -> Pattern:
         level=int(d.get("level", 0)),
         guard=d.get("guard"),
         commit_repos=tuple(d.get("commit_repos", ())),
+        codes=tuple(str(c) for c in d.get("codes", ())),
     )
 
 
