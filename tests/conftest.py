@@ -117,3 +117,17 @@ def redis_url(redis_server: str) -> str:
 
     redis.Redis.from_url(redis_server).flushdb()
     return redis_server
+
+
+def ranked_rewrites(code: str, guard: str, lines: set[int] | None = None) -> list[str]:
+    """A procedural built-in's rewrites of `code`, best first, as the changed lines of each
+    (stripped): what the operator tests compare."""
+    from repairbot.matching.apply import Applied, rewrites
+    from repairbot.matching.match import Target, compile_pattern
+    from repairbot.pattern.builtin import builtin_patterns
+
+    op = next(compile_pattern(p) for p in builtin_patterns() if p.guard == guard)
+    out = [r for r in rewrites(Target.parse(code), [op], lines) if isinstance(r, Applied)]
+    out.sort(key=lambda r: -r.weight)
+    old = code.splitlines()
+    return ["\n".join(ln.strip() for ln in r.new_source.splitlines() if ln not in old) for r in out]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 import pytest
+from conftest import ranked_rewrites as ranked
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,20 +19,12 @@ OPS = {p.guard: compile_pattern(p) for p in PATTERNS if p.guard}
 BY_NAME = {p.name: compile_pattern(p) for p in PATTERNS}
 
 
-def _ranked(code: str, op: str, lines: set[int] | None = None) -> list[str]:
-    """The operator's rewrites, best first, as the changed lines of each (stripped)."""
-    out = [r for r in rewrites(Target.parse(code), [OPS[op]], lines) if isinstance(r, Applied)]
-    out.sort(key=lambda r: -r.weight)
-    old = code.splitlines()
-    return ["\n".join(ln.strip() for ln in r.new_source.splitlines() if ln not in old) for r in out]
-
-
 def test_a_template_whose_fields_are_in_scope_gets_its_f():
     code = "def report(n, path):\n    log.info('read {n} rows from {path.name!r:>10}')\n"
-    assert _ranked(code, "missing_fstring") == ["log.info(f'read {n} rows from {path.name!r:>10}')"]
+    assert ranked(code, "missing_fstring") == ["log.info(f'read {n} rows from {path.name!r:>10}')"]
     # a part of an implicit concatenation, on its own line
     code = "def report(n):\n    raise ValueError('bad input: '\n                     'expected {n}')\n"
-    assert _ranked(code, "missing_fstring", {3}) == ["f'expected {n}')"]
+    assert ranked(code, "missing_fstring", {3}) == ["f'expected {n}')"]
 
 
 @pytest.mark.parametrize("code", [
@@ -49,7 +42,7 @@ def test_a_template_whose_fields_are_in_scope_gets_its_f():
     "def f(n):\n    return 'got {{n}}'\n",
 ])
 def test_templates_meant_as_written_are_left_alone(code):
-    assert _ranked(code, "missing_fstring") == []
+    assert ranked(code, "missing_fstring") == []
 
 
 def test_a_missing_comma_splits_the_joined_strings_where_they_meet():
@@ -57,7 +50,7 @@ def test_a_missing_comma_splits_the_joined_strings_where_they_meet():
     got = [r for r in rewrites(Target.parse(code), [OPS["missing_comma"]], {3}) if isinstance(r, Applied)]
     assert [r.new_source for r in got] == ["NAMES = [\n    'a',\n    'b',\n    'c',\n]\n"]
     # three parts: each join is offered; not first among a list of other values
-    assert sorted(_ranked("xs = ('a' 'b' 'c', 1)\n", "missing_comma")) == \
+    assert sorted(ranked("xs = ('a' 'b' 'c', 1)\n", "missing_comma")) == \
         ["xs = ('a' 'b', 'c', 1)", "xs = ('a', 'b' 'c', 1)"]
     plain = rewrites(Target.parse("xs = ['a' 'b', 'c']\n"), [OPS["missing_comma"]])
     mixed = rewrites(Target.parse("xs = ['a' 'b', c]\n"), [OPS["missing_comma"]])
@@ -70,7 +63,7 @@ def test_a_missing_comma_splits_the_joined_strings_where_they_meet():
     "f('a' 'b', 'c')\n",  # calls: a long argument is usually meant
 ])
 def test_a_join_that_is_meant_is_left_alone(code):
-    assert _ranked(code, "missing_comma") == []
+    assert ranked(code, "missing_comma") == []
 
 
 def test_await_is_added_to_a_dropped_coroutine_in_an_async_def():

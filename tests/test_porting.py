@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from conftest import ranked_rewrites as ranked
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,20 +16,12 @@ from repairbot.pattern.builtin import builtin_patterns
 OPS = {p.guard: compile_pattern(p) for p in builtin_patterns() if p.guard}
 
 
-def _ranked(code: str, op: str, lines: set[int] | None = None) -> list[str]:
-    """The operator's rewrites, best first, as the changed lines of each (stripped)."""
-    out = [r for r in rewrites(Target.parse(code), [OPS[op]], lines) if isinstance(r, Applied)]
-    out.sort(key=lambda r: -r.weight)
-    old = code.splitlines()
-    return ["\n".join(ln.strip() for ln in r.new_source.splitlines() if ln not in old) for r in out]
-
-
 def test_a_text_literal_becomes_bytes_only_where_the_file_writes_bytes():
     code = "SEP = b'/'\nparts = path.split('/')\n"
-    assert _ranked(code, "string_prefix", {2}) == ["parts = path.split(b'/')"]
+    assert ranked(code, "string_prefix", {2}) == ["parts = path.split(b'/')"]
     # a file of text only: no bytes offered; bytes made text anywhere
-    assert _ranked("parts = path.split('/')\n", "string_prefix") == []
-    assert _ranked("parts = path.split(b'/')\n", "string_prefix") == ["parts = path.split('/')"]
+    assert ranked("parts = path.split('/')\n", "string_prefix") == []
+    assert ranked("parts = path.split(b'/')\n", "string_prefix") == ["parts = path.split('/')"]
 
 
 def test_the_larger_the_share_of_bytes_literals_the_higher_a_bytes_rewrite_ranks():
@@ -44,14 +37,14 @@ def test_the_larger_the_share_of_bytes_literals_the_higher_a_bytes_rewrite_ranks
 
 def test_u_prefix_where_the_file_marks_its_text():
     code = "A = u'caf\\xe9'\nB = u'x'\nname = 'abc'\n"
-    assert _ranked(code, "string_prefix", {3}) == ["name = u'abc'"]
+    assert ranked(code, "string_prefix", {3}) == ["name = u'abc'"]
 
 
 def test_docstrings_f_strings_non_ascii_and_u_strings_are_left_alone():
     code = ('def f():\n    """Doc."""\n    return f"{x}"\n', "A = b'a'\ns = 'caf\u00e9'\n", "A = b'a'\ns = u'x'\n")
-    assert _ranked(code[0], "string_prefix") == []
-    assert _ranked(code[1], "string_prefix", {2}) == []
-    assert _ranked(code[2], "string_prefix", {2}) == []
+    assert ranked(code[0], "string_prefix") == []
+    assert ranked(code[1], "string_prefix", {2}) == []
+    assert ranked(code[2], "string_prefix", {2}) == []
 
 
 def test_a_dict_view_is_copied_first_where_the_loop_changes_the_dict():
@@ -69,23 +62,23 @@ def test_a_dict_view_is_copied_first_where_the_loop_changes_the_dict():
     assert [r.weight for r in rewrites(Target.parse(writes), [OPS["list_of_view"]], {1})] == [1.0]
     reads = "for k in d.keys():\n    print(d[k])\n"  # reading the dict changes nothing
     assert [r.weight for r in rewrites(Target.parse(reads), [OPS["list_of_view"]], {1})] == [0.6]
-    assert _ranked("ys = [k for k in d.keys()]\nfor k in d:\n    pass\n", "list_of_view") == []
+    assert ranked("ys = [k for k in d.keys()]\nfor k in d:\n    pass\n", "list_of_view") == []
 
 
 def test_a_statement_allowed_to_fail_catches_what_its_words_suggest_first():
-    assert _ranked("def close(self):\n    del self.conn\n", "try_except_pass")[0] == \
+    assert ranked("def close(self):\n    del self.conn\n", "try_except_pass")[0] == \
         "try:\ndel self.conn\nexcept AttributeError:\npass"
-    got = _ranked("import os\ndef f(path):\n    os.remove(path)\n", "try_except_pass", {3})
+    got = ranked("import os\ndef f(path):\n    os.remove(path)\n", "try_except_pass", {3})
     assert got[0] == "try:\nos.remove(path)\nexcept OSError:\npass"
     assert len(got) == 3  # at most three exceptions offered
     # the file's own caught exceptions come before the common ones
     code = "try:\n    a()\nexcept LookupError:\n    pass\ndef f(x):\n    g(x)\n"
-    assert _ranked(code, "try_except_pass", {6})[0] == "try:\ng(x)\nexcept LookupError:\npass"
+    assert ranked(code, "try_except_pass", {6})[0] == "try:\ng(x)\nexcept LookupError:\npass"
 
 
 def test_compound_statements_returns_and_bare_expressions_are_not_wrapped():
     for code in ("if x:\n    pass\n", "return x\n", "x\n", "'''doc'''\n"):
-        assert _ranked(code, "try_except_pass") == []
+        assert ranked(code, "try_except_pass") == []
 
 
 NAMES = st.sampled_from(["d", "self.cache", "os", "conn", "x"])
@@ -112,7 +105,7 @@ def test_a_part_of_an_implicit_concatenation_is_left_alone_and_an_invalid_tree_i
     from repairbot.matching.apply import Failed, _replace
 
     code = "A = b'a'\nmsg = ('one ' 'two')\n"
-    assert _ranked(code, "string_prefix", {2}) == []
+    assert ranked(code, "string_prefix", {2}) == []
     # were an operator to make such a tree anyway, libcst's refusal is one failed candidate
     target = Target.parse(code)
     part = target.module.body[1].body[0].value.left
