@@ -426,6 +426,13 @@ def test_serve_command_runs_the_receiver(tmp_path: Path, app_key) -> None:
     bad = subprocess.run([sys.executable, "-m", "repairbot.cli", "serve"], env={"PATH": env["PATH"],
                          "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "missing app_id" in bad.stderr
+    assert "queue.db (SQLite)" in out, "the log says where the queue is"
+    # a Redis queue that cannot be reached: one line, exit 2, the password masked
+    bad = subprocess.run([sys.executable, "-m", "repairbot.cli", "serve", "--state-dir", "state2"],
+                         env={**env, "REPAIRBOT_QUEUE_URL": "redis://:pw-hunter2@127.0.0.1:1/0"}, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "queue_url redis://:***@127.0.0.1:1/0" in bad.stderr and "hunter2" not in bad.stderr
 
 
 # ------------------------------------------------------------------ end to end against the fake GitHub

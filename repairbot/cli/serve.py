@@ -36,8 +36,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger("github").setLevel(logging.INFO if args.log_level != "debug" else logging.DEBUG)
     svc = build(cfg)
     svc.start_workers()
-    logging.getLogger("repairbot.app").info("repairbot serve on %s:%d, %d worker(s), state in %s", args.host,
-                                            args.port, cfg.workers, cfg.state_dir)
+    from repairbot.app.queue import redact_url
+
+    queue = redact_url(cfg.queue_url) if cfg.queue_url else f"{cfg.queue_db} (SQLite)"
+    logging.getLogger("repairbot.app").info("repairbot serve on %s:%d, %d worker(s), state in %s, queue %s",
+                                            args.host, args.port, cfg.workers, cfg.state_dir, queue)
     try:
         uvicorn.run(svc.asgi, host=args.host, port=args.port, log_config=None, log_level=args.log_level)
     finally:
