@@ -699,6 +699,12 @@ def test_pull_request_text_is_deterministic_and_carries_generated_tests() -> Non
     assert "same behaviour on 39/40 generated inputs" in text and "  - validation 1.00 x 0.25" in text
     assert "a built-in repair operator" in text
     assert "{h0} < {h1}" in text and "<!-- repairbot:fingerprint=abcd1234abcd1234 -->" in text
+    assert "may hide the error" not in text
+    from dataclasses import replace
+
+    risky = bodies.render(replace(p, risks=("adds a handler for KeyError that does nothing",)), pattern)
+    assert "- **may hide the error rather than fix it**: the patch adds a handler for KeyError that does nothing" \
+        in risky
 
 
 @settings(max_examples=200, deadline=None)

@@ -42,6 +42,7 @@ class Proposal:
     tests: tuple[GeneratedTestText, ...] = ()  # verified regression tests: committed with the fix
     differential: str = ""  # the report's differential run, in one line
     explanation: tuple[str, ...] = ()  # the report's confidence breakdown
+    risks: tuple[str, ...] = ()  # how the patch could hide the error (repairbot.risk)
 
 
 def differential_line(d: Mapping[str, Any]) -> str:
@@ -121,6 +122,7 @@ def render(p: Proposal, pattern: Pattern | None) -> str:
         f"- tests run on the patched tree: {p.tests_run}; regressions: "
         + (", ".join(f"`{r}`" for r in p.regressions) if p.regressions else "none"),
         *([f"- {p.differential}"] if p.differential else []),
+        *(f"- **may hide the error rather than fix it**: the patch {r}" for r in p.risks),
         f"- confidence **{p.confidence:.2f}** ({kind}: {p.reason})",
         *(f"  - {line}" for line in p.explanation),
         "",

@@ -189,7 +189,7 @@ class Worker:
             tests_run=int(v.get("tests_run", 0)), regressions=tuple(v.get("regressions", [])),
             head_sha=sha, base_branch=branch, trigger=job.trigger, trigger_url=job.trigger_url,
             action=decision.action, reason=decision.reason, tests=tests, differential=differential,
-            explanation=tuple(str(x) for x in top.get("explanation") or [] if x))
+            explanation=tuple(str(x) for x in top.get("explanation") or [] if x), risks=risks)
 
     def _deliver(self, run: int, inst: Installation, repo: Any, co: Checkout, job: FixJob,
                  p: bodies.Proposal) -> str:
