@@ -26,6 +26,10 @@ _FORMATTERS = frozenset({"format", "format_map", "_", "gettext", "ngettext", "la
                          "ugettext", "pgettext", "Template", "compile", "match", "search", "sub", "fullmatch"})
 
 
+# expressions a template passes through on its way to the name it is assigned to
+_PASS_THROUGH = frozenset({"IfExp", "BooleanOperation", "ConcatenatedString"})
+
+
 def _fields(text: str) -> list[str] | None:
     """The root names of a template's `{fields}`; None if it is not a named-field template."""
     try:
@@ -78,8 +82,8 @@ def missing_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
             continue
         node: cst.SimpleString = t.node
         prefix = node.prefix.lower()
-        if any(c in prefix for c in "fbu") or "{" not in node.value:
-            continue
+        if any(c in prefix for c in "fbu") or "{" not in node.value or "\n" in node.value:
+            continue  # (a string over several lines is most often a template of code or text)
         roots = _fields(node.raw_value)
         if roots is None:
             continue
@@ -96,8 +100,10 @@ def missing_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
             call = parents[id(up)][0]
             if call is not None and call.kind == "Call" and _callee_word(call.node.func) in _FORMATTERS:
                 continue
-        if up.kind == "Assign" and any(isinstance(a.target, cst.Name) and a.target.value in _formatted_later(target)
-                                       for a in up.node.targets):
+        while up is not None and up.kind in _PASS_THROUGH:  # `msg = ("a {x}" if c else "b {x}")`
+            up = parents[id(up)][0]
+        if up is not None and up.kind == "Assign" and any(
+                isinstance(a.target, cst.Name) and a.target.value in _formatted_later(target) for a in up.node.targets):
             continue
         line = target.span(t)[0]
         if not set(roots) <= _scope_names(target, line):

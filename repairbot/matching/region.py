@@ -185,8 +185,8 @@ def scan(tree: ast.Module) -> FileIndex:
             keywords.add(n.arg)
             bound.add(n.arg)
         elif t in _DEFS:
-            if t is ast.AsyncFunctionDef:
-                coroutines.add(n.name)
+            if t is ast.AsyncFunctionDef and not n.name.startswith("__") and not _yields(n):
+                coroutines.add(n.name)  # an async generator's call is iterated, not awaited
             names.add(n.name)
             bound.add(n.name)
             if t is not ast.ClassDef and n.name not in params:
@@ -217,6 +217,18 @@ def scan(tree: ast.Module) -> FileIndex:
             bound.add(n.rest)
     return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
                      params, caught, None if star else frozenset(bound), literals, occurrences, frozenset(coroutines))
+
+
+def _yields(fn: ast.AsyncFunctionDef) -> bool:
+    """Whether the function's own body (not a nested def's) yields."""
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def statements_around(tree: ast.Module, line: int) -> list[ast.stmt | ast.excepthandler]:
