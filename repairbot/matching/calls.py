@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from repairbot.matching.match import Target
-from repairbot.matching.region import enclosing_def, statements_around
+from repairbot.matching.region import enclosing_def, statements_around, yields
 from repairbot.matching.structural import COMMA, Rewrite, appended, last_word, nodes, on_lines, unparsed
 
 
@@ -247,8 +247,8 @@ def missing_await(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         word = last_word(func)
         if isinstance(func, cst.Attribute) and unparsed(func.value) == "asyncio":
             weight = 1.0 if word in _ASYNCIO else 0.0
-        elif word in coroutines:
-            weight = 1.0 if isinstance(func, cst.Name) or unparsed(func.value) in ("self", "cls") else 0.6
+        elif word in coroutines and not all(yields(d) for d in coroutines[word]):  # async generators are
+            weight = 1.0 if isinstance(func, cst.Name) or unparsed(func.value) in ("self", "cls") else 0.6  # iterated
         else:
             weight = 0.0
         if weight:

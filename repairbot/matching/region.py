@@ -123,7 +123,7 @@ class FileIndex(NamedTuple):
     bound: frozenset[str] | None  # names the file binds (assigns, defines, imports); None after `import *`
     literals: Counter[str]  # string literals by type: "b" bytes, "u" text marked u'', "" other text
     occurrences: dict[str, list[int]]  # each variable and parameter: the lines it occurs on
-    coroutines: frozenset[str] = frozenset()  # names of the `async def`s
+    coroutines: dict[str, tuple[ast.AsyncFunctionDef, ...]] = {}  # the `async def`s by name (no dunders)
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -150,7 +150,7 @@ def scan(tree: ast.Module) -> FileIndex:
     literals: Counter[str] = Counter()
     occurrences: dict[str, list[int]] = {}
     bound: set[str] = set()
-    coroutines: set[str] = set()
+    coroutines: dict[str, list[ast.AsyncFunctionDef]] = {}
     star = False
     for n in ast.walk(tree):
         t = type(n)
@@ -185,8 +185,8 @@ def scan(tree: ast.Module) -> FileIndex:
             keywords.add(n.arg)
             bound.add(n.arg)
         elif t in _DEFS:
-            if t is ast.AsyncFunctionDef and not n.name.startswith("__") and not _yields(n):
-                coroutines.add(n.name)  # an async generator's call is iterated, not awaited
+            if t is ast.AsyncFunctionDef and not n.name.startswith("__"):
+                coroutines.setdefault(n.name, []).append(n)
             names.add(n.name)
             bound.add(n.name)
             if t is not ast.ClassDef and n.name not in params:
@@ -216,10 +216,11 @@ def scan(tree: ast.Module) -> FileIndex:
         elif t is ast.MatchMapping and n.rest:
             bound.add(n.rest)
     return FileIndex(frozenset(names), {k: frozenset(v) for k, v in attrs.items()}, calls, frozenset(keywords),
-                     params, caught, None if star else frozenset(bound), literals, occurrences, frozenset(coroutines))
+                     params, caught, None if star else frozenset(bound), literals, occurrences,
+                     {k: tuple(v) for k, v in coroutines.items()})
 
 
-def _yields(fn: ast.AsyncFunctionDef) -> bool:
+def yields(fn: ast.AsyncFunctionDef) -> bool:
     """Whether the function's own body (not a nested def's) yields."""
     stack: list[ast.AST] = list(fn.body)
     while stack:
