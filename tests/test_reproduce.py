@@ -91,7 +91,8 @@ def test_fix_with_a_trace_and_no_failing_test_repairs_against_the_rebuilt_call(t
     log = tmp_path / "crash.log"
     log.write_text(trace(CALLER, INNER, CRASH))
     before = (root / "shop/rates.py").read_text()
-    code = main(["fix", str(root), "--trace", str(log), "--format", "json", "--no-audit", "--jobs", "1"])
+    quick = ["--no-audit", "--jobs", "1", "--no-evidence"]  # the rebuilt test ships without the evidence step
+    code = main(["fix", str(root), "--trace", str(log), "--format", "json", *quick])
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["status"] == "fixed"
     test = doc["reproduction"]
@@ -102,8 +103,7 @@ def test_fix_with_a_trace_and_no_failing_test_repairs_against_the_rebuilt_call(t
     assert top["tests"][0]["path"] == test and top["tests"][0]["reproduces"]
     assert (root / "shop/rates.py").read_text() == before and not (root / test).exists(), "nothing written"
 
-    assert main(["fix", str(root), "--trace", str(log), "--format", "json", "--no-audit", "--jobs", "1",
-                 "--apply"]) == 0
+    assert main(["fix", str(root), "--trace", str(log), "--format", "json", *quick, "--apply"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["applied"] and "RATES.get(code)" in (root / "shop/rates.py").read_text()
     assert (root / test).read_text() == top["tests"][0]["source"], "the rebuilt test ships with the patch"
