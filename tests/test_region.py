@@ -125,3 +125,18 @@ def test_top_k_writes_only_what_ranks_and_equals_the_full_ranking(module_file: P
             assert generate(module_file.parent, loc, patterns, top=k).candidates[:k] == full[:k], (line, k)
         compared += len(full) > 5
     assert compared >= 3  # lines with more candidates than the largest cut
+
+
+def test_the_fast_walk_visits_what_ast_walk_visits_in_the_same_order():
+    """`region.scan` relies on it: the first `def` of a name wins, occurrences keep their order."""
+    import ast
+    from pathlib import Path
+
+    from repairbot.matching.region import walk_ast
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "repairbot").rglob("*.py")) + sorted((root / "tests").rglob("test_*.py"))
+    assert len(files) > 50
+    for f in files:
+        tree = ast.parse(f.read_text("utf-8"))
+        assert [id(n) for n in walk_ast(tree)] == [id(n) for n in ast.walk(tree)], f

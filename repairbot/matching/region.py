@@ -140,6 +140,26 @@ def _dotted(node: ast.expr) -> str | None:
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+def walk_ast(tree: ast.AST) -> list[ast.AST]:
+    """`ast.walk`'s nodes in `ast.walk`'s order (breadth first, fields in order), about a third
+    faster: no generator per node. `scan` walks every predicted file once."""
+    out: list[ast.AST] = [tree]
+    append, node_type = out.append, ast.AST
+    i = 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                append(value)
+            elif value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+    return out
+
+
 def scan(tree: ast.Module) -> FileIndex:
     names: set[str] = set()
     attrs: dict[str, set[str]] = {"": set()}
@@ -152,7 +172,7 @@ def scan(tree: ast.Module) -> FileIndex:
     bound: set[str] = set()
     coroutines: dict[str, list[ast.AsyncFunctionDef]] = {}
     star = False
-    for n in ast.walk(tree):
+    for n in walk_ast(tree):
         t = type(n)
         if t is ast.Name:
             names.add(n.id)
