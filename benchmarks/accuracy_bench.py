@@ -12,7 +12,9 @@ mined patterns alone and with the mined patterns plus the library. A prediction 
 rank k when the k-th suggestion's file equals the human's after file as normalised code.
 Time per prediction is the `suggest` call (parse, match, instantiate, rank) for the top 5 (the
 command's default), timed apart from the deeper call that finds ranks down to 50, beside a floor
-measured on the same files: parsing the file once with libcst.
+measured on the same files: parsing the file once with libcst. Each timed call runs `--repeat`
+times (default 3) and the fastest counts, for the floor alike: on a shared machine one run's p95
+swings by 15% or more with the neighbours' load.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,10 +122,20 @@ def _rank_of(fix: HeldOutFix, sources: list[str]) -> int | None:
     return None
 
 
+def fastest(call: Callable[[], object], repeat: int) -> float:
+    """The fastest of `repeat` timed calls, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled],
              per_pattern: Counter[tuple[str, str]] | None = None,
              timings: list[float] | None = None,
-             listing: list[dict] | None = None) -> tuple[int | None, int | None, int, float]:
+             listing: list[dict] | None = None, repeat: int = 1) -> tuple[int | None, int | None, int, float]:
     """(rank in the top 5, rank in the first 50, candidates, seconds). `per_pattern` counts, for
     each built-in pattern, its candidates among the first 50 and those that are the human fix;
     `listing` gets one row per candidate among the first 50 (for fitting the ranking)."""
@@ -130,9 +143,7 @@ def _predict(fix: HeldOutFix, path: Path, compiled: list[Compiled],
     cands = suggest(path, fix.line, compiled, top=COVERAGE_DEPTH)
     dt = time.perf_counter() - t0
     if timings is not None:
-        t0 = time.perf_counter()
-        suggest(path, fix.line, compiled, top=TOP)
-        timings.append(time.perf_counter() - t0)
+        timings.append(fastest(lambda: suggest(path, fix.line, compiled, top=TOP), repeat))
     sources = [c.new_source for c in cands]
     rank = _rank_of(fix, sources[:TOP])
     found = rank if rank is not None else _rank_of(fix, sources[TOP:])
@@ -221,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-library", action="store_true", help="only the patterns mined before the split")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--max-fixes", type=int, default=0, help="at most N fixes per repository (0: all)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="time each prediction (and the floor) this many times and keep the fastest (default 3)")
     ap.add_argument("--cache", type=Path, help="keep mined pattern sets here between runs")
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--misses", type=Path, help="write every evaluated fix and its rank here (JSON lines)")
@@ -265,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
             vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}
             for fix in fixes:
-                row = _evaluate(fix, name, Path(tmp), compiled_sets, vocabs, results, floor, listing is not None)
+                row = _evaluate(fix, name, Path(tmp), compiled_sets, vocabs, results, floor, listing is not None,
+                                max(1, args.repeat))
                 if log:
                     log.write(json.dumps({k: v for k, v in row.items() if k != "listing"}) + "\n")
                 if listing:
@@ -307,13 +321,11 @@ def _prepare(mirror: str, args: argparse.Namespace, cfg: MineConfig) -> tuple[st
 
 def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, list[Compiled]],
               vocabs: dict[str, tuple[set[str], set[str]]], results: dict[str, ConfigResult],
-              floor: list[float], list_candidates: bool = False) -> dict:
+              floor: list[float], list_candidates: bool = False, repeat: int = 1) -> dict:
     """Predict at one held-out fix with every configuration; tallies it and returns its log row."""
     path = tmp / Path(fix.file).name
     path.write_text(fix.before_source, encoding="utf-8", newline="")
-    t0 = time.perf_counter()
-    cst.parse_module(fix.before_source)
-    floor.append(time.perf_counter() - t0)
+    floor.append(fastest(lambda: cst.parse_module(fix.before_source), repeat))
     before_words = words(fix.before_source)
     row: dict = {"repo": name, "commit": fix.commit, "file": fix.file, "line": fix.line, "kind": fix.kind,
                  "before": fix.before_stmt, "after": fix.after_stmt}
@@ -321,7 +333,7 @@ def _evaluate(fix: HeldOutFix, name: str, tmp: Path, compiled_sets: dict[str, li
         try:
             listing: list[dict] | None = [] if list_candidates else None
             rank, found, n, dt = _predict(fix, path, compiled, results[c].per_pattern, results[c].seconds_top5,
-                                          listing)
+                                          listing, repeat)
             if listing is not None:
                 row["listing"] = listing  # the last configuration's (the library's, when used)
         except UnreadableFile:

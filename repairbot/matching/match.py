@@ -33,6 +33,12 @@ class Compiled:
     after: Tree
     context: Tree | None
 
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """The identifiers every match spells (the before side's names): a target whose text
+        lacks one cannot match, so `find_matches` does not try."""
+        return frozenset(n.value for n in self.before.walk() if n.kind == "Name" and n.value)
+
     @property
     def root_kinds(self) -> tuple[str, ...]:
         if self.before.kind == BLOCK:
@@ -47,6 +53,9 @@ def compile_pattern(p: Pattern) -> Compiled:
     kind = "expr" if p.kind == EditKind.EXPR else "stmts"
     ctx = from_sexpr(p.context) if p.context else None
     return Compiled(p, parse_template(p.before, kind), parse_template(p.after, kind), ctx)
+
+
+_WORDS = re.compile(r"\w+")
 
 
 class UnreadableFile(Exception):
@@ -91,6 +100,14 @@ class Target:
     region: Region | None = None
     names: frozenset[str] | None = None  # the whole file's names, when only a region is parsed
     _ast: ast.Module | None = field(default=None, repr=False, compare=False)  # the whole file, if parsed
+
+    def words(self) -> frozenset[str]:
+        """The identifiers (and other word tokens) of the parsed text, once."""
+        got = self.__dict__.get("_words")
+        if got is None:
+            text = self.region.text if self.region is not None else self.source
+            got = self.__dict__["_words"] = frozenset(_WORDS.findall(text))
+        return got
 
     def attributes(self) -> dict[str, frozenset[str]]:
         """The whole file's attribute names by receiver (`region.scan`)."""
@@ -238,7 +255,10 @@ def find_matches(target: Target, patterns: Sequence[Compiled],
     """All matches; with `lines`, only those whose span covers one of them."""
     wanted = set(lines) if lines is not None else None
     by_kind: dict[str, list[Compiled]] = {}
+    words = target.words()
     for c in patterns:
+        if not c.words <= words:
+            continue
         by_kind.setdefault(c.root_kinds[0] if c.root_kinds else "", []).append(c)
     out: list[Match] = []
     anywhere = by_kind.get(HOLE, [])  # before side is one hole: any expression
