@@ -17,7 +17,7 @@ import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
-from repairbot.matching.structural import Rewrite, nodes, on_lines
+from repairbot.matching.structural import Rewrite, last_word, nodes, on_lines
 from repairbot.tree import Tree
 
 _FIELD = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\[\]{}]*\])*")
@@ -98,7 +98,7 @@ def missing_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
             continue
         if up.kind == "Arg":
             call = parents[id(up)][0]
-            if call is not None and call.kind == "Call" and _callee_word(call.node.func) in _FORMATTERS:
+            if call is not None and call.kind == "Call" and last_word(call.node.func) in _FORMATTERS:
                 continue
         while up is not None and up.kind in _PASS_THROUGH:  # `msg = ("a {x}" if c else "b {x}")`
             up = parents[id(up)][0]
@@ -113,10 +113,6 @@ def missing_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
         except cst.ParserSyntaxError:
             continue  # a field libcst cannot take apart: offered nowhere rather than broken
         yield t, new.with_changes(lpar=node.lpar, rpar=node.rpar), 1.0
-
-
-def _callee_word(func: cst.BaseExpression) -> str:
-    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
 
 
 def _parts(c: cst.ConcatenatedString) -> tuple[list[cst.BaseExpression], list[cst.BaseParenthesizableWhitespace]]:

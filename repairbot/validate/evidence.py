@@ -76,14 +76,20 @@ def target_of(c: Candidate) -> Target | str:
         return "the change is inside a nested function"
     if isinstance(node, ast.AsyncFunctionDef):
         return "the changed function is a coroutine"
-    parts = list(Path(c.file).with_suffix("").parts)
+    module = module_name(c.file)
+    if module is None:
+        return f"{c.file} is not importable as a module"
+    return Target(c.file, module, qualname)
+
+
+def module_name(rel: str) -> str | None:
+    """The dotted module a project file imports as (`src/` layouts too), or None."""
+    parts = list(Path(rel).with_suffix("").parts)
     if parts and parts[0] == "src":
         parts = parts[1:]
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
-    if not parts or not all(p.isidentifier() for p in parts):
-        return f"{c.file} is not importable as a module"
-    return Target(c.file, ".".join(parts), qualname)
+    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
 def gather(ws: Workspace, c: Candidate, base: Baseline, python: str,

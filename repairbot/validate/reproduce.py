@@ -24,6 +24,7 @@ from pathlib import Path
 from repairbot.localize.rank import project_paths
 from repairbot.localize.traceback import parse_traceback
 from repairbot.types import Frame
+from repairbot.validate.evidence import module_name
 
 _EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Failure))"
                         r"(?::\s?(?P<message>.*))?$")
@@ -70,7 +71,7 @@ def _rebuild(root: Path, caller: tuple[str, int] | None, callee: tuple[str, int]
              frame: Frame) -> tuple[str, str, str] | str:
     if caller is None or callee is None:
         return "not in the project"
-    module = _module_name(callee[0])
+    module = module_name(callee[0])
     if module is None:
         return "not importable"
     try:
@@ -144,15 +145,6 @@ def _literal_call(node: ast.Call, function: str, constants: dict[str, str]) -> s
         parts.append(f"{k.arg}={text}")
     call = f"{function}({', '.join(parts)})"
     return call if len(call) <= 2000 else None
-
-
-def _module_name(rel: str) -> str | None:
-    parts = list(Path(rel).with_suffix("").parts)
-    if parts and parts[0] == "src":
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
 def _render(root: Path, tests_dir: str, caller: Frame, module: str, function: str, call: str, exc_type: str,
