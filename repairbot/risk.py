@@ -10,11 +10,13 @@ a ready pull request without a person looking at it.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import Counter
 
 BROAD = frozenset({"Exception", "BaseException"})
 
 
+@functools.lru_cache(maxsize=16)  # every candidate of a file shares its original source: parsed once
 def _handlers(source: str) -> Counter[tuple[str, str]] | None:
     try:
         tree = ast.parse(source)
@@ -46,7 +48,7 @@ def masking(old_source: str, new_source: str) -> tuple[str, ...]:
     old, new = _handlers(old_source), _handlers(new_source)
     if old is None or new is None:
         return ()
-    added = new - old
+    added = new - old  # (Counter subtraction makes a new Counter: the cached ones stay as they are)
     said = []
     for (what, caught), n in sorted(added.items(), key=lambda kv: (kv[0][0] != "does nothing", kv[0][1])):
         if what == "does nothing":
