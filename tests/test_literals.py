@@ -4,6 +4,7 @@ missing `await` (calls.py), and the lint and modernise templates added with them
 from __future__ import annotations
 
 import ast
+import warnings
 
 import pytest
 from conftest import ranked_rewrites as ranked
@@ -128,3 +129,101 @@ def test_every_fstring_and_comma_rewrite_parses_and_keeps_the_text(parts, quote)
             ast.parse(r.new_source)
             new = r.new_source
             assert any(new[:i] + new[i + 1:] == code for i, c in enumerate(new) if c in "f,"), new
+
+
+@pytest.mark.parametrize("code, line, want", [
+    # the space goes where the message's other joins put theirs: the end of a piece...
+    ("raise RuntimeError('Python 3 was configured to use ASCII for the '\n"
+     "                   'environment.  Consult http://click.pocoo.org/python3/'\n"
+     "                   'for mitigation steps.')\n", 2,
+     "'environment.  Consult http://click.pocoo.org/python3/ '"),
+    # ...or the start of the next (black's style)
+    ("HELP = (\n    \"Format all input files\"\n    \" like Jupyter Notebooks.\"\n"
+     "    \"This is useful when piping.\"\n)\n", 3, "\" This is useful when piping.\""),
+    # a lone join: the end of the piece; an f-string's text takes it too
+    ("msg = (\n    f\"support for {name} will be removed in the first stable release\"\n"
+     "    \"expected in January.\"\n)\n", 2,
+     "f\"support for {name} will be removed in the first stable release \""),
+])
+def test_a_missing_space_where_message_pieces_join_is_added(code, line, want):
+    assert ranked(code, "missing_space", {line})[:1] == [want]
+    for r in rewrites(Target.parse(code), [OPS["missing_space"]], {line}):
+        new = r.new_source  # one space more, nothing else
+        assert any(new[:i] + new[i + 1:] == code for i, c in enumerate(new) if c == " ")
+
+
+@pytest.mark.parametrize("code", [
+    "h = 'abc' 'def'\n",  # no prose
+    "h = ('a message in' 'deadbeef' 'cafe' 'feed' 'a1b2')\n",  # glued at every join: meant
+    "p = r'\\w+ (?P<x>ab) cd' r'cd'\n",  # a regular expression
+    "m = 'line one\\n' 'line two'\n",  # an escape ends the piece
+    "m = b'some bytes here' b'more'\n",
+    "m = f'{a} and {b}' f'{c} is here'\n",  # fields at the join
+    "m = ('<span class=\"string\">&#39;' 'test&#39;</span> and more')\n",  # an HTML entity
+    "m = ('a message with a trailing space ' 'is fine')\n",
+    "m = ('a message with' ' a leading space')\n",
+    "m = ('a message with' '\\n a new line')\n",
+    "m = ('two words' '1.0 is a version')\n",  # a word starts the next piece, not a number
+])
+def test_joins_that_are_spaced_or_meant_are_left_alone(code):
+    assert ranked(code, "missing_space") == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["ab", " ", "cd.", "two words", "more words", "\\n", "{x}", "&#39;", "\\", "1"]),
+                        max_size=5).map("".join), min_size=2, max_size=4),
+       st.sampled_from(["", "", "f", "b", "r"]), st.sampled_from(["'", '"']))
+def test_every_missing_space_rewrite_parses_and_adds_one_space(pieces, prefix, quote):
+    """Whatever the pieces, a rewrite is valid Python whose joined text gains exactly one space."""
+    code = "m = (" + " ".join(f"{prefix}{quote}{p}{quote}" for p in pieces) + ")\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # `\.` and the like: invalid escapes, still valid Python
+        try:
+            compile(code, "<m>", "exec")
+        except SyntaxError:
+            return
+        for r in rewrites(Target.parse(code), [OPS["missing_space"]]):
+            assert isinstance(r, Applied)
+            compile(r.new_source, "<m>", "exec")
+            new = r.new_source
+            assert any(new[:i] + new[i + 1:] == code for i, c in enumerate(new) if c == " "), new
+
+
+@pytest.mark.parametrize("code, want", [
+    ('print(f"Using the default configuration")\n', ['print("Using the default configuration")']),
+    ('x = rf"\\d{{3}}-{{a}}"\n', ['x = r"\\d{3}-{a}"']),  # doubled braces are single without the f
+    ('x = f"""\nno field\n"""\n', ['x = """']),
+    ('x = f""\n', ['x = ""']),
+])
+def test_an_fstring_without_a_field_loses_its_f(code, want):
+    assert ranked(code, "needless_fstring") == want
+    for r in rewrites(Target.parse(code), [OPS["needless_fstring"]]):
+        if code.startswith("x"):  # the same text: only the `f` and its brace escapes went
+            assert eval(code[4:], {}) == eval(r.new_source[4:], {})
+
+
+def test_an_fstring_piece_is_judged_with_the_whole_message():
+    # another piece has a field: the `f` on this one is layout (pyflakes, ruff F541)
+    assert ranked('x = (f"a {b}" f" c")\n', "needless_fstring") == []
+    assert sorted(ranked('x = (f"a b" f" c" "d")\n', "needless_fstring")) == ['x = ("a b" f" c" "d")',
+                                                                            'x = (f"a b" " c" "d")']
+    assert ranked('x = f"{a}"\n', "needless_fstring") == ranked('x = f"a {b!r:>{w}}"\n', "needless_fstring") == []
+
+
+@pytest.mark.parametrize("code, want", [
+    ('u = "http://docs.pytest.org/en/latest/"\n', ['u = "https://docs.pytest.org/en/latest/"']),
+    ('u = "see http://www.example.com and http://pypi.python.org/simple"\n',
+     ['u = "see http://www.example.com and https://pypi.python.org/simple"']),
+    ("u = 'http://a.org/x http://b.org'\n", ["u = 'https://a.org/x https://b.org'"]),
+])
+def test_a_link_to_a_public_site_is_offered_over_https(code, want):
+    assert ranked(code, "https_url") == want
+
+
+@pytest.mark.parametrize("code", [
+    'if u.startswith("http://"): pass\n', 'u = "http://localhost:8000/x"\n', 'u = "http://127.0.0.1/"\n',
+    'u = "http://{host}/x"\n', 'u = b"http://a.org/"\n', 'u = "http://foo.test/x"\n', 'u = "https://a.org"\n',
+    'u = "http://api.example.org/v1"\n', 'u = "http://test.localhost.localdomain:3000/"\n',
+])
+def test_links_meant_as_plain_http_are_left_alone(code):
+    assert ranked(code, "https_url") == []

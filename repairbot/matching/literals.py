@@ -1,8 +1,10 @@
 """Repair operators for string literals that run without error and say the wrong thing.
 
-A message written `"expected {n} items"` without its `f` prints the braces (ruff RUF027), and a
-list of strings with a comma missing joins two of them into one (`["a" "b", "c"]`, pylint's
-implicit-str-concat). Neither raises, so both reach a test's assertion or a user. Each is a
+A message written `"expected {n} items"` without its `f` prints the braces (ruff RUF027), one
+written with an `f` and no field promises a value it never shows (F541), a list of strings with
+a comma missing joins two of them into one (`["a" "b", "c"]`, pylint's implicit-str-concat), and
+a message broken over lines can lose the space where its pieces meet (`"...stable release"
+"expected in 2022"`). None raises, so each reaches a test's assertion or a user. Each is a
 built-in pattern with its example in `repairbot/pattern/builtin.py`.
 """
 
@@ -158,4 +160,143 @@ def missing_comma(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
                 yield t, t.node.with_changes(elements=[*elems[:i], left, right, *elems[i + 1:]]), weight
 
 
-LITERALS = {"missing_fstring": missing_fstring, "missing_comma": missing_comma}
+# Where one piece of a message may end and the next begin without a space between them being
+# missing: a word, number or closing mark ends a piece, a word begins the next.
+_GLUED_END = re.compile(r"[A-Za-z0-9.,;:!?)\]/'\"`]\Z")
+# not a word: an escape (`\n`, `\t`, `\x1b`) or an HTML entity (`&amp;`, `&#39;`)
+_ESCAPE_END = re.compile(r"(?:(?<!\\)(?:\\\\)*\\[A-Za-z0-9]+|&#?\w+;)\Z")
+_GLUED_START = re.compile(r"\A[A-Za-z]")
+_WORDS = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,}")  # prose: two words with a space between
+_TRIPLE = ("'''", '"""')
+
+
+def _text_edges(node: cst.BaseExpression) -> tuple[str | None, str | None]:
+    """The text a piece of a message starts and ends with; None for an end that is not text as
+    people read it: bytes, raw strings (regular expressions), triple quotes, an f-string's field."""
+    prefix = getattr(node, "prefix", "").lower()
+    if "b" in prefix or "r" in prefix:
+        return None, None
+    if isinstance(node, cst.SimpleString):
+        return (None, None) if node.quote in _TRIPLE else (node.raw_value, node.raw_value)
+    if isinstance(node, cst.FormattedString) and node.end not in _TRIPLE and node.parts:
+        first, last = node.parts[0], node.parts[-1]
+        return (first.value if isinstance(first, cst.FormattedStringText) else None,
+                last.value if isinstance(last, cst.FormattedStringText) else None)
+    return None, None
+
+
+def _spaced(node: cst.BaseExpression, at_end: bool) -> cst.BaseExpression:
+    """The piece with a space added at its end (or start)."""
+    if isinstance(node, cst.SimpleString):
+        head, v = len(node.prefix) + len(node.quote), node.value
+        return node.with_changes(value=v[:-len(node.quote)] + " " + node.quote if at_end else v[:head] + " " + v[head:])
+    assert isinstance(node, cst.FormattedString)
+    parts = list(node.parts)
+    i = -1 if at_end else 0
+    text = parts[i]
+    assert isinstance(text, cst.FormattedStringText)
+    parts[i] = text.with_changes(value=text.value + " " if at_end else " " + text.value)
+    return node.with_changes(parts=parts)
+
+
+def missing_space(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`"...the first stable release" "expected in 2022"` -> `"...release " "expected in 2022"`:
+    a message written as pieces the interpreter joins, where one join glues two words together.
+
+    Offered at a join where one piece ends with a word, number or closing mark and the next
+    starts with a word, and one of the two is prose (two words and a space). The space goes where
+    the message's other joins put theirs (the end of a piece, or the start of the next: black's
+    style). A message that glues at three or more joins and spaces none is meant as written."""
+    for t, parent, _ in nodes(target):
+        if t.kind != "ConcatenatedString" or (parent is not None and parent.kind == "ConcatenatedString"):
+            continue
+        if not on_lines(target, t, lines):
+            continue
+        parts, gaps = _parts(t.node)
+        edges = [_text_edges(p) for p in parts]
+        glued: list[int] = []
+        leading = trailing = together = 0
+        for k in range(len(parts) - 1):
+            end, start = edges[k][1], edges[k + 1][0]
+            if end is None or start is None:
+                continue
+            if end.endswith((" ", "\\n")):
+                trailing += 1
+            elif start.startswith(" "):
+                leading += 1
+            elif _GLUED_END.search(end) and not _ESCAPE_END.search(end) and _GLUED_START.match(start):
+                together += 1
+                if _WORDS.search(end) or _WORDS.search(start):
+                    glued.append(k)
+        if not glued or (together >= 3 and not leading + trailing):
+            continue
+        at_end = trailing >= leading
+        weight = 1.0 if leading + trailing else 0.6
+        for k in glued:
+            i = k if at_end else k + 1
+            new = _joined([*parts[:i], _spaced(parts[i], at_end), *parts[i + 1:]], gaps)
+            yield t, new.with_changes(lpar=t.node.lpar, rpar=t.node.rpar), weight
+
+
+def _fieldless(node: cst.BaseExpression) -> bool:
+    return not isinstance(node, cst.FormattedString) or all(
+        isinstance(p, cst.FormattedStringText) for p in node.parts)
+
+
+def needless_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`f"Using the default configuration"` -> `"Using the default configuration"`: an f-string
+    with no field (pyflakes F541). Most often its field was forgotten or moved elsewhere; either
+    way the `f` promises a value the text never shows. `{{`/`}}` become `{`/`}`. As in pyflakes,
+    a piece of a message joined from several is judged with the whole: when any piece has a
+    field, an `f` on the others is layout."""
+    parents: dict[int, Tree | None] = {}
+    for t, parent, _ in nodes(target):
+        if t.kind != "FormattedString" or not on_lines(target, t, lines):
+            continue
+        node: cst.FormattedString = t.node
+        if not _fieldless(node) or "b" in node.prefix.lower():
+            continue
+        if parent is not None and parent.kind == "ConcatenatedString":
+            if not parents:
+                parents = {id(n): p for n, p, _ in nodes(target)}
+            top = parent
+            while (up := parents.get(id(top))) is not None and up.kind == "ConcatenatedString":
+                top = up
+            if not all(_fieldless(p) for p in _parts(top.node)[0]):
+                continue
+        text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        text = text.replace("{{", "{").replace("}}", "}")  # (raw f-strings double braces too)
+        prefix = node.prefix.replace("f", "").replace("F", "")
+        yield t, cst.SimpleString(prefix + node.start[len(node.prefix):] + text + node.end,
+                                  lpar=node.lpar, rpar=node.rpar), 1.0
+
+
+_HTTP = re.compile(r"http://(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?=[/:?#\s'\"]|\Z)")
+# hosts that serve plain HTTP on purpose: the machine itself, documentation's examples, addresses
+_PLAIN_HOSTS = re.compile(r"[\d.]+|(?:.*\.)?(?:example\.(?:com|org|net)|localhost(?:\.localdomain)?|test|local|"
+                          r"localdomain|invalid|internal|lan|home\.arpa)", re.I)
+
+
+def https_url(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`"see http://docs.python.org/3/"` -> `"see https://docs.python.org/3/"`: a link to a public
+    site written before the site moved to HTTPS (most have, and redirect; a pinned `http://` link
+    is a commit waiting to happen). Left alone: the scheme alone (`url.startswith("http://")`),
+    the machine itself, IP addresses, example and test domains, templates (`http://{host}`), and
+    byte strings (a protocol's own bytes)."""
+    for t, _, _ in nodes(target):
+        if t.kind != "SimpleString" or "http://" not in t.node.value or not on_lines(target, t, lines):
+            continue
+        node: cst.SimpleString = t.node
+        if "b" in node.prefix.lower():
+            continue
+        hits = [m for m in _HTTP.finditer(node.value) if not _PLAIN_HOSTS.fullmatch(m.group("host"))]
+        if not hits:
+            continue
+        value = node.value
+        for m in reversed(hits):
+            value = value[:m.start()] + "https://" + value[m.start() + len("http://"):]
+        yield t, node.with_changes(value=value), 0.5
+
+
+LITERALS = {"missing_fstring": missing_fstring, "missing_comma": missing_comma, "missing_space": missing_space,
+            "needless_fstring": needless_fstring, "https_url": https_url}
