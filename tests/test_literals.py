@@ -227,3 +227,23 @@ def test_a_link_to_a_public_site_is_offered_over_https(code, want):
 ])
 def test_links_meant_as_plain_http_are_left_alone(code):
     assert ranked(code, "https_url") == []
+
+
+@pytest.mark.parametrize("code, want", [
+    ("if os.name == 'NT': pass\n", ["if os.name == 'nt': pass"]),  # spelt as the test spells it
+    ("if os.name == 'n': pass\n", ["if os.name == 'nt': pass"]),  # and the usual mix-ups
+    ("x = sys.platform != 'linux2'\n", ["x = sys.platform != 'linux'"]),
+    ("x = platform.system() == 'windows'\n", ["x = platform.system() == 'Windows'"]),
+    ("x = os.name == 'posix' or sys.platform == 'Darwin'\n", ["x = os.name == 'posix' or sys.platform == 'darwin'"]),
+    ("x = sys.platform == 'Win' == os.name\n", ["x = sys.platform == 'win32' == os.name"]),
+])
+def test_a_platform_test_against_a_value_it_never_takes_is_corrected(code, want):
+    assert ranked(code, "platform_name") == want
+
+
+@pytest.mark.parametrize("code", [
+    "x = sys.platform == 'win32'\n", "x = os.name in ('nt',)\n", "x = os.name == 'beos'\n",
+    "x = platform.system() == 'Linux'\n", "x = sys.platform.startswith('linux')\n", "x = name == 'NT'\n",
+])
+def test_platform_tests_that_can_be_true_are_left_alone(code):
+    assert ranked(code, "platform_name") == []

@@ -57,9 +57,9 @@ def test_names_format_fields_escapes_docstrings_and_known_words_are_left_alone()
         # format fields and %-keys are code
         "def f(configuation):\n    configuration = 1\n    return f'a {configuation} b' % {}\n",
         "def f(d):\n    configuration = 1\n    return 'a %(configuation)s b' % d\n",
-        # a docstring, and a triple-quoted text
+        # a docstring, and a bare string statement in triple quotes
         'def f():\n    """Read the configuation."""\n    configuration = 1\n',
-        "def f():\n    configuration = 1\n    return '''a configuation b'''\n",
+        "def f():\n    configuration = 1\n    '''a configuation b'''\n",
         # an escape glued to the word
         "def f():\n    configuration = 1\n    return 'a \\nconfiguation b'\n",
     ]
@@ -122,7 +122,9 @@ def test_the_flagged_lines_words_come_before_the_rest_of_the_statement():
             "}\n")
     assert _sources(code, 3)[0] == code.replace("occured", "occurred")
     assert _sources(code, 2)[0] == code.replace("seperators", "separators")
-    assert len(_sources(code, 2)) == 2  # the other line's typo still comes, after it
+    # the other line's typo still comes after it, alone and with this one
+    assert _sources(code, 2)[1:] == [code.replace("seperators", "separators").replace("occured", "occurred"),
+                                     code.replace("occured", "occurred")]
 
 
 def test_a_word_written_twice_in_a_row_loses_its_second_copy():
@@ -133,3 +135,25 @@ def test_a_word_written_twice_in_a_row_loses_its_second_copy():
     got = [r for r in rewrites(Target.parse(code), [OP], {2}) if isinstance(r, Applied)]
     assert [r.weight for r in got] == [0.5]
     assert _sources('x = "%(name)s %(name)s"\n', 1) == []
+
+
+def test_a_text_in_triple_quotes_that_is_not_a_docstring_is_read_too():
+    # help texts and message templates (session 10: 3 of the 842 development fixes)
+    code = ('HELP = """\\\nUsage: serve [OPTIONS]\n\n    --threads=INT\n'
+            '        Number of threads that proces requests.\n"""\n')
+    assert "proces" not in known_words()
+    assert _sources(code, 1)[0] == code.replace("proces ", "process ")
+
+
+def test_several_typos_in_one_message_are_also_corrected_together():
+    code = "def f():\n    raise ValueError('the seperator is not suported here')\n"
+    both = code.replace("seperator", "separator").replace("suported", "supported")
+    assert set(_sources(code, 2)) == {both, code.replace("seperator", "separator"),
+                                      code.replace("suported", "supported")}
+    # a word English knows is corrected alone, never as part of the joint correction
+    one = ("def f(use_parentheses):\n    parentheses = use_parentheses\n"
+           "    raise ValueError('a seperator in the parenthesis')\n")
+    assert "parenthesis" in known_words()
+    got = _sources(one, 3)
+    assert one.replace("parenthesis'", "parentheses'") in got and one.replace("seperator", "separator") in got
+    assert all("separator" not in s or "parentheses'" not in s for s in got)

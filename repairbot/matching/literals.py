@@ -298,5 +298,60 @@ def https_url(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         yield t, node.with_changes(value=value), 0.5
 
 
+# What each platform test can equal, and what people write instead (lower case).
+_PLATFORM_VALUES: dict[str, tuple[frozenset[str], dict[str, str]]] = {
+    "os.name": (frozenset({"nt", "posix", "java"}),
+                {"n": "nt", "win": "nt", "win32": "nt", "windows": "nt", "linux": "posix", "darwin": "posix",
+                 "mac": "posix", "unix": "posix"}),
+    "sys.platform": (frozenset({"win32", "linux", "darwin", "cygwin", "aix", "emscripten", "wasi", "freebsd",
+                                "openbsd", "netbsd", "sunos5", "ios", "android"}),
+                     {"win": "win32", "windows": "win32", "nt": "win32", "win64": "win32", "linux2": "linux",
+                      "osx": "darwin", "mac": "darwin", "macos": "darwin", "macosx": "darwin"}),
+    "platform.system()": (frozenset({"Windows", "Linux", "Darwin", "Java", "FreeBSD", "OpenBSD", "NetBSD",
+                                     "SunOS", "AIX", "iOS", "Android", "Emscripten"}),
+                          {"win32": "Windows", "nt": "Windows", "macos": "Darwin", "osx": "Darwin", "mac": "Darwin"}),
+}
+
+
+def _platform_test(node: cst.BaseExpression) -> str | None:
+    """"os.name", "sys.platform" or "platform.system()" for those expressions, else None."""
+    call = isinstance(node, cst.Call) and not node.args
+    inner = node.func if isinstance(node, cst.Call) else node
+    if not isinstance(inner, cst.Attribute) or not isinstance(inner.value, cst.Name):
+        return None
+    name = f"{inner.value.value}.{inner.attr.value}" + ("()" if call else "")
+    return name if name in _PLATFORM_VALUES else None
+
+
+def platform_name(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`os.name == 'NT'` -> `os.name == 'nt'`, `sys.platform == 'linux2'` -> `'linux'`: a platform
+    test against a value it never takes, so the branch is dead everywhere. The value is spelt as
+    the test spells it (`os.name` and `sys.platform` lower case, `platform.system()` capitalised),
+    or mapped from the usual mix-ups (`os.name == 'windows'` -> `'nt'`)."""
+    for t, _, _ in nodes(target):
+        if t.kind != "Comparison" or not on_lines(target, t, lines):
+            continue
+        node: cst.Comparison = t.node
+        test = _platform_test(node.left)
+        if test is None:
+            continue
+        valid, usual = _PLATFORM_VALUES[test]
+        by_lower = {v.lower(): v for v in valid}
+        targets = list(node.comparisons)
+        for i, ct in enumerate(targets):
+            s = ct.comparator
+            if not isinstance(ct.operator, (cst.Equal, cst.NotEqual)) or not isinstance(s, cst.SimpleString):
+                continue
+            value = s.evaluated_value
+            if not isinstance(value, str) or value in valid:
+                continue
+            new = by_lower.get(value.lower()) or usual.get(value.lower())
+            if new is None:
+                continue
+            fixed = ct.with_changes(comparator=s.with_changes(value=s.prefix + s.quote + new + s.quote))
+            yield t, node.with_changes(comparisons=[*targets[:i], fixed, *targets[i + 1:]]), 1.0
+
+
 LITERALS = {"missing_fstring": missing_fstring, "missing_comma": missing_comma, "missing_space": missing_space,
-            "needless_fstring": needless_fstring, "https_url": https_url}
+            "needless_fstring": needless_fstring, "https_url": https_url,
+            "platform_name": platform_name}

@@ -218,6 +218,8 @@ OPS: tuple[Op, ...] = (
     Op("a link to a public site over https", "modernise", "'{h0}'", "'{h0}'",
        ('DOCS = "see http://docs.python.org/3/library/re.html"\n', 'DOCS = "see https://docs.python.org/3/library/re.html"\n'),
        guard="https_url"),
+    Op("a platform test against a value it never takes", "lint", "os.name == '{h0}'", "os.name == '{h1}'",
+       ("if os.name == 'NT':\n    sep = ';'\n", "if os.name == 'nt':\n    sep = ';'\n"), guard="platform_name"),
     # a coroutine called and dropped (repairbot/matching/calls.py)
     Op("await a coroutine", "call-arguments", "{h0}({h1})", "await {h0}({h1})",
        ("async def pause():\n    asyncio.sleep(1)\n", "async def pause():\n    await asyncio.sleep(1)\n"),
@@ -254,6 +256,9 @@ MEASURED: dict[str, tuple[int, int]] = {
     "warnings.warn with a category and a stacklevel": (2, 8), "warnings.warn with a stacklevel": (0, 1),
     "a positional argument passed by its name": (3, 48), "the result of a pure method assigned back": (2, 2),
     "super() of the enclosing class": (1, 1), "compared case-insensitively": (1, 14),
+    # session 10's literal operators, on the same 842
+    "a missing space where strings join": (3, 5), "an f-string without a field": (3, 3),
+    "a link to a public site over https": (1, 4), "a platform test against a value it never takes": (2, 2),
 }
 
 
