@@ -242,3 +242,35 @@ def test_a_tuple_assert_is_found_in_every_layout_the_prefilter_allows(tmp_path_f
     pairs = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Assert) and isinstance(n.test, ast.Tuple)
              and len(n.test.elts) == 2]  # (`assertx == (1, 2)` is no assert at all)
     assert bool(findings) == bool(pairs), "a pair, however laid out"
+
+
+_FSTRINGS = st.sampled_from(['f"abc"', "F'a b'", 'rf"\\d{{3}}"', 'f"a{x}"', 'f"{x!r:>{w}}"', 'f"""a\nb"""',
+                             'f"""{x}"""', 'f"a\\"{x}"', "'f'", '"{x}"', "b'f'", 'f"a" f"{x}"', 'f"a" "b"'])
+_PLATFORMS = st.sampled_from(["os.name", "os .name", "os. name", "(os\n    .name)", "(os  # c\n    .name)",
+                              "sys.platform", "platform.system()", "platform . system ( )", "name", "os.sep"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_FSTRINGS, min_size=1, max_size=3), _PLATFORMS, st.sampled_from(["'NT'", "'nt'", "'Windows'"]),
+       st.sampled_from(["\n", "\r\n"]))
+def test_procedural_lints_find_the_same_with_and_without_prefilter(tmp_path_factory, strings, test, value, nl):
+    """The two procedural lints (F541, platform values) are prefiltered by their phrases
+    (needs.GUARD_NEEDS): in every layout those allow, both paths report the same, and report."""
+    lint = [p for p in store.load_many(store.library_paths()) if p.guard in ("needless_fstring", "platform_name")]
+    root = tmp_path_factory.mktemp("guards")
+    code = ("import os, sys, platform\nx = w = 1\n\n\ndef f():\n    return [" + ", ".join(strings) + "]\n\n\n"
+            f"if {test} == {value}:\n    pass\n").replace("\n", nl)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return
+    (root / "m.py").write_bytes(code.encode())
+    (findings, _, _), _ = both(root, lint)
+    fieldless = [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
+                 and not any(isinstance(v, ast.FormattedValue) for v in n.values)]
+    spelt = "".join(test.split("#")[0].split()) + (".name)" if "#" in test else "")
+    valid = {"(os.name)": "'nt'", "os.name": "'nt'", "platform.system()": "'Windows'"}  # of the three values
+    wrong = spelt.strip("()") in ("os.name", "sys.platform", "platform.system") or spelt == "platform.system()"
+    wrong = wrong and value != valid.get(spelt.strip("()") if spelt != "platform.system()" else spelt, "")
+    assert {f.name for f in findings} == ({"an f-string without a field"} if fieldless else set()) | \
+        ({"a platform test against a value it never takes"} if wrong else set())

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repairbot.deliver import noqa
+from repairbot.deliver.needs import GUARD_NEEDS
 from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan, split_lines
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
@@ -167,7 +168,8 @@ def _init(root: Path, patterns: Sequence[Pattern], min_precision: float, prefilt
     global _SETUP
     usable = [(p, precision(p, select)) for p in patterns if not selected(p, ignore)]
     compiled = [compile_pattern(p) for p, prec in usable if prec is not None and prec >= min_precision]
-    guarded = any(c.pattern.guard for c in compiled)  # procedural operators: no tokens to look for
+    # procedural operators with no tokens to look for (needs.GUARD_NEEDS) take the plain path
+    guarded = any(c.pattern.guard and c.pattern.guard not in GUARD_NEEDS for c in compiled)
     _SETUP = _Setup(root, compiled, None if guarded or not prefilter else [needs(c) for c in compiled],
                     {p.id: prec for p, prec in usable if prec is not None},
                     {p.id: (p.id, p.category, "repairbot", *p.codes) for p, _ in usable})
@@ -212,38 +214,47 @@ def _region_findings(st: _Setup, rel: str, source: str, reg: Region, pl: Plan,
                      lines: frozenset[int] | None) -> list[tuple[Finding, str]] | None:
     """Findings in one region, exactly as the whole file would give them, or None when that
     cannot be guaranteed (the region does not parse alone, or the file has \\r newlines, which
-    libcst may print new lines with). New blocks are indented as the whole file would be."""
-    patterns = pl.patterns
+    libcst may print new lines with). New blocks are indented as the whole file would be.
+    Templates are matched here; procedural operators (`needs.GUARD_NEEDS`) run on the region."""
+    templates = [c for c in pl.patterns if not c.pattern.guard]
+    guards = [c for c in pl.patterns if c.pattern.guard]
     shifted = None if lines is None else {ln - reg.offset for ln in lines}
     try:
-        target = Target.parse(reg.text, positions=lines is not None)  # line filters need positions
-        if not find_matches(target, patterns, shifted):
+        # line filters and procedural operators need positions
+        target = Target.parse(reg.text, positions=lines is not None or bool(guards))
+        if not guards and not find_matches(target, templates, shifted):
             return []
-        if lines is None:
+        if lines is None and not guards:
             target = Target.parse(reg.text)  # positions only where something matched
+        matches = find_matches(target, templates, shifted) if templates else []
+        applied = [r for r in rewrites(target, guards, shifted) if isinstance(r, Applied)] if guards else []
     except Exception:  # noqa: BLE001 - whatever libcst makes of the region, the plain path decides
         return None
     first = reg.wrapper.count("\n") + 1
-    out: list[tuple[Finding, str]] = []
-    lines_of = split_lines(source)
-    for m in find_matches(target, patterns, shifted):
+    changes: list[tuple[Compiled, int, int, str]] = []  # pattern, lines in the region, new region text
+    for m in matches:
         at_module = m.node.node is target.module
         if m.line < first or (at_module and (reg.wrapper or (m.compiled.pattern.at_block_end and not reg.module_end))):
             continue  # the wrapper lines, or a module-level run cut short by the region's end
-        if "\r" in source or pl.tree is None or target.module.default_indent != default_indent(source, pl.tree):
-            return None  # new lines and blocks would be laid out differently from the whole file's
         try:
             rw = apply_match(target.module, m)
         except InstantiationError:
             continue
-        if not rw.new_source.startswith(reg.wrapper):
+        changes.append((m.compiled, rw.line, rw.end_line, rw.new_source))
+    changes += [(r.compiled, r.line, r.end_line, r.new_source) for r in applied if r.line >= first]
+    out: list[tuple[Finding, str]] = []
+    lines_of = split_lines(source)
+    for compiled, line, end_line, new_text in changes:
+        if "\r" in source or pl.tree is None or target.module.default_indent != default_indent(source, pl.tree):
+            return None  # new lines and blocks would be laid out differently from the whole file's
+        if not new_text.startswith(reg.wrapper):
             return None
-        body = rw.new_source[len(reg.wrapper):]
+        body = new_text[len(reg.wrapper):]
         new_source = "".join(lines_of[:reg.start - 1]) + body + "".join(lines_of[reg.end:])
         if new_source == source:
             continue
-        p = m.compiled.pattern
-        out.append((Finding(rel, rw.line + reg.offset, rw.end_line + reg.offset, p.id,
+        p = compiled.pattern
+        out.append((Finding(rel, line + reg.offset, end_line + reg.offset, p.id,
                             p.name or p.category or "learned pattern", st.precision[p.id], p.before, p.after,
                             unified_diff(rel, source, new_source)), new_source))
     return out

@@ -98,6 +98,13 @@ def _compiled(phrase: str) -> re.Pattern[str]:
 _TUPLE_ASSERT = r"\bassert(?:[ \t\f]|\\(?:\r\n?|\n))*\("
 
 
+_GAP = r"(?:\s|\\|#[^\r\n]*)*"  # what may sit between two tokens: blanks, line breaks (in brackets), comments
+
+# The procedural operators `check` runs by default (category "lint") have no template to take
+# tokens from; each names here what any code it rewrites must spell.
+GUARD_NEEDS: dict[str, Tokens] = {}
+
+
 def phrases(t: Tree) -> set[str]:
     out: set[str] = set()
     for n in t.walk():
@@ -135,6 +142,11 @@ def tokens(t: Tree) -> set[str]:
 
 
 def needs(c: Compiled) -> Needs:
+    guard = c.pattern.guard
+    if guard:
+        if guard not in GUARD_NEEDS:
+            raise KeyError(f"operator {guard!r} names no tokens for the check prefilter (needs.GUARD_NEEDS)")
+        return Needs(c, GUARD_NEEDS[guard], (GUARD_NEEDS[guard],), 1, False)
     ctx = _leaf_tokens(c.context) if c.context is not None else set()
     if c.before.kind == BLOCK:
         stmts = c.before.children
@@ -144,6 +156,16 @@ def needs(c: Compiled) -> Needs:
         return Needs(c, Tokens.of(ctx.union(*parts), phrases(c.before)), atoms, len(stmts), defs)
     toks = Tokens.of(tokens(c.before) | ctx, phrases(c.before))
     return Needs(c, toks, (toks,), 1, False)
+
+
+GUARD_NEEDS.update({
+    # an f-string with no `{` but doubled ones up to its closing quote (a triple-quoted one
+    # always passes: its first two quotes read as an empty string)
+    "needless_fstring": Tokens.of((), [r"(?s)(?<!\w)(?:[rR]?[fF]|[fF][rR])"
+                                       r"(?:'(?:[^'{\\\n]|\\.|\{\{)*'|\"(?:[^\"{\\\n]|\\.|\{\{)*\")"]),
+    # `os.name`, `sys.platform`, `platform.system()` compared with a string
+    "platform_name": Tokens.of((), [rf"\b(?:os|sys|platform)\b{_GAP}\.{_GAP}(?:name|platform|system)\b"]),
+})
 
 
 def _leaf_tokens(t: Tree) -> set[str]:
