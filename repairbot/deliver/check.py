@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repairbot.deliver import noqa
-from repairbot.deliver.needs import GUARD_NEEDS
+from repairbot.deliver.needs import GUARD_NEEDS, Text
 from repairbot.deliver.prefilter import Needs, Plan, Region, default_indent, needs, plan, split_lines
 from repairbot.matching.apply import Applied, rewrites
 from repairbot.matching.candidates import unified_diff
@@ -217,17 +217,19 @@ def _region_findings(st: _Setup, rel: str, source: str, reg: Region, pl: Plan,
     libcst may print new lines with). New blocks are indented as the whole file would be.
     Templates are matched here; procedural operators (`needs.GUARD_NEEDS`) run on the region."""
     templates = [c for c in pl.patterns if not c.pattern.guard]
-    guards = [c for c in pl.patterns if c.pattern.guard]
+    own = Text(reg.text)  # a region kept for other patterns runs only the operators whose text it spells
+    guards = [c for c in pl.patterns if c.pattern.guard and GUARD_NEEDS[c.pattern.guard].in_(own)]
     shifted = None if lines is None else {ln - reg.offset for ln in lines}
     try:
-        # line filters and procedural operators need positions
-        target = Target.parse(reg.text, positions=lines is not None or bool(guards))
-        if not guards and not find_matches(target, templates, shifted):
-            return []
-        if lines is None and not guards:
-            target = Target.parse(reg.text)  # positions only where something matched
+        target = Target.parse(reg.text, positions=lines is not None)  # line filters need positions
         matches = find_matches(target, templates, shifted) if templates else []
         applied = [r for r in rewrites(target, guards, shifted) if isinstance(r, Applied)] if guards else []
+        if not matches and not applied:
+            return []
+        if lines is None:  # positions (the lines findings report) only where something was found
+            target = Target.parse(reg.text)
+            matches = find_matches(target, templates, shifted) if templates else []
+            applied = [r for r in rewrites(target, guards, shifted) if isinstance(r, Applied)] if applied else []
     except Exception:  # noqa: BLE001 - whatever libcst makes of the region, the plain path decides
         return None
     first = reg.wrapper.count("\n") + 1

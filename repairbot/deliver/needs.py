@@ -159,10 +159,11 @@ def needs(c: Compiled) -> Needs:
 
 
 GUARD_NEEDS.update({
-    # an f-string with no `{` but doubled ones up to its closing quote (a triple-quoted one
-    # always passes: its first two quotes read as an empty string)
-    "needless_fstring": Tokens.of((), [r"(?s)(?<!\w)(?:[rR]?[fF]|[fF][rR])"
-                                       r"(?:'(?:[^'{\\\n]|\\.|\{\{)*'|\"(?:[^\"{\\\n]|\\.|\{\{)*\")"]),
+    # an f-string with no `{` but doubled ones between its quotes
+    "needless_fstring": Tokens.of((), [
+        r"(?s)(?<!\w)(?:[rR]?[fF]|[fF][rR])(?:'''(?:[^'{\\]|\\.|\{\{|'(?!''))*'''"
+        r'|"""(?:[^"{\\]|\\.|\{\{|"(?!""))*"""'
+        r"""|'(?:[^'{\\\n]|\\.|\{\{)+'|''(?!')|"(?:[^"{\\\n]|\\.|\{\{)+"|""(?!"))"""]),
     # `os.name`, `sys.platform`, `platform.system()` compared with a string
     "platform_name": Tokens.of((), [rf"\b(?:os|sys|platform)\b{_GAP}\.{_GAP}(?:name|platform|system)\b"]),
 })
