@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine with Python 3.11 and git:
 #   make demo   set up .venv, build the fixture repositories, mine one, show the patterns and the fix
-#   make test   set up .venv and run the whole test suite
+#   make test   set up .venv and run the whole test suite (two processes: pytest-xdist)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check repairbot tests fixtures benchmarks scripts
