@@ -247,3 +247,16 @@ def test_a_platform_test_against_a_value_it_never_takes_is_corrected(code, want)
 ])
 def test_platform_tests_that_can_be_true_are_left_alone(code):
     assert ranked(code, "platform_name") == []
+
+
+def test_a_message_is_read_on_every_line_of_the_flagged_statement():
+    # a traceback, or a diff's first changed line, names the statement's first line
+    code = ("def check(proxy):\n    raise ValueError(\n        'Proxy protocol must be http or https,'\n"
+            "        ' but got {proxy.scheme!r}.'\n    )\n")
+    assert ranked(code, "missing_fstring", {2}) == ["' but got {proxy.scheme!r}.'".replace("' b", "f' b")]
+    glued = code.replace("' but got {proxy.scheme!r}.'", "'but got this instead.'")
+    assert ranked(glued, "missing_space", {2}) == ["'Proxy protocol must be http or https, '"]
+    # ...but not beyond it, nor through a long table of data
+    assert ranked("x = 1\n" + code, "missing_fstring", {1}) == []
+    table = "T = [\n" + "".join(f"    'row {i}',\n" for i in range(50)) + "    'a {x}',\n]\n"
+    assert ranked("x = 1\n" + table, "missing_fstring", {2}) == []

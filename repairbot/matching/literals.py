@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from repairbot.matching.analogy import statement_range
 from repairbot.matching.match import Target
 from repairbot.matching.region import enclosing_def
 from repairbot.matching.structural import Rewrite, last_word, nodes, on_lines
@@ -72,12 +73,35 @@ def _formatted_later(target: Target) -> set[str]:
     return got
 
 
+def statement_lines(target: Target, lines: set[int] | None) -> set[int] | None:
+    """Every line of the statements (a compound statement's header) holding `lines`: a message
+    spans lines, and the statement's first line is the one a traceback or a diff names while
+    the text at fault may be on any of them (the distance to the flagged line still ranks)."""
+    if lines is None:
+        return None
+    out = set(lines)
+    for line in lines:
+        found = statement_range(target.file_ast(), line)
+        if found is None:
+            continue
+        st, body = found
+        first = min([st.lineno] + [d.lineno for d in getattr(st, "decorator_list", None) or []])
+        last = body.lineno - 1 if body is not None else (st.end_lineno or st.lineno)
+        if last - first <= MAX_STATEMENT_LINES:
+            out.update(range(first, last + 1))
+    return out
+
+
+MAX_STATEMENT_LINES = 40  # a longer statement (a table of data) is read only on the flagged lines
+
+
 def missing_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`"got {n} items"` -> `f"got {n} items"` where every field names a variable in scope.
 
     Left alone: docstrings, bytes and `u''` literals, templates with positional (`{}`, `{0}`) or
     odd fields (a regex's `{3}`, `{a-z}`), a template formatted later (`.format`, `%`, gettext,
     a name the file calls `.format` on) and a string that is already part of an f-string."""
+    lines = statement_lines(target, lines)
     parents: dict[int, tuple[Tree | None, str]] = {}
     for t, parent, field in nodes(target):
         if t.kind != "SimpleString" or not on_lines(target, t, lines):
@@ -140,6 +164,7 @@ def missing_comma(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     """`["a" "b", "c"]` -> `["a", "b", "c"]`: an implicitly joined string in a list, tuple or
     set display split at one of its joins, the comma taking the join's place (and its line
     break). First where every other element is a plain string; a parenthesised join is meant."""
+    lines = statement_lines(target, lines)
     for t, _, _ in nodes(target):
         if t.kind not in ("List", "Tuple", "Set"):
             continue
@@ -207,6 +232,7 @@ def missing_space(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     starts with a word, and one of the two is prose (two words and a space). The space goes where
     the message's other joins put theirs (the end of a piece, or the start of the next: black's
     style). A message that glues at three or more joins and spaces none is meant as written."""
+    lines = statement_lines(target, lines)
     for t, parent, _ in nodes(target):
         if t.kind != "ConcatenatedString" or (parent is not None and parent.kind == "ConcatenatedString"):
             continue
@@ -249,6 +275,7 @@ def needless_fstring(target: Target, lines: set[int] | None) -> Iterator[Rewrite
     way the `f` promises a value the text never shows. `{{`/`}}` become `{`/`}`. As in pyflakes,
     a piece of a message joined from several is judged with the whole: when any piece has a
     field, an `f` on the others is layout."""
+    lines = statement_lines(target, lines)
     parents: dict[int, Tree | None] = {}
     for t, parent, _ in nodes(target):
         if t.kind != "FormattedString" or not on_lines(target, t, lines):
@@ -283,6 +310,7 @@ def https_url(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     is a commit waiting to happen). Left alone: the scheme alone (`url.startswith("http://")`),
     the machine itself, IP addresses, example and test domains, templates (`http://{host}`), and
     byte strings (a protocol's own bytes)."""
+    lines = statement_lines(target, lines)
     for t, _, _ in nodes(target):
         if t.kind != "SimpleString" or "http://" not in t.node.value or not on_lines(target, t, lines):
             continue
