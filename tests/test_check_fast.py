@@ -20,6 +20,9 @@ from hypothesis import strategies as st
 
 from repairbot.cli import main
 from repairbot.deliver import check
+from repairbot.matching.apply import Applied, rewrites
+from repairbot.matching.candidates import unified_diff
+from repairbot.matching.match import Target, compile_pattern
 from repairbot.pattern import store
 from repairbot.types import Pattern
 
@@ -274,3 +277,27 @@ def test_procedural_lints_find_the_same_with_and_without_prefilter(tmp_path_fact
     wrong = wrong and value != valid.get(spelt.strip("()") if spelt != "platform.system()" else spelt, "")
     assert {f.name for f in findings} == ({"an f-string without a field"} if fieldless else set()) | \
         ({"a platform test against a value it never takes"} if wrong else set())
+
+
+_ENDS = st.sampled_from(["a message", "said \\\"hi\\\"", "it's 'x'", "ends ", "tab\\t", "&#39;", "a {b}", "1.0"])
+_STARTS = st.sampled_from(["the end.", " spaced", "1.0", "next words", "{b} then"])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.tuples(st.sampled_from(["", "f", "u", "b"]), st.sampled_from(["'", '"']), _ENDS),
+       st.tuples(st.sampled_from(["", "f", "u", "b"]), st.sampled_from(["'", '"']), _STARTS),
+       st.sampled_from([" ", "\n        ", " \\\n        ", "  # note\n        ", "\n\n        "]))
+def test_a_missing_space_is_found_with_and_without_prefilter(tmp_path_factory, left, right, gap):
+    """The missing-space lint's phrase (needs.GUARD_NEEDS) in every layout of a join."""
+    lint = [p for p in store.load_many(store.library_paths()) if p.guard == "missing_space"]
+    root = tmp_path_factory.mktemp("joins")
+    code = "b = 1\n\n\ndef f():\n    return (" + gap.join(f"{pre}{q}{text}{q}" for pre, q, text in (left, right)) + ")\n"
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return
+    (root / "m.py").write_text(code)
+    (findings, _, _), _ = both(root, lint)
+    expected = {r.new_source for r in rewrites(Target.parse(code), [compile_pattern(lint[0])])
+                if isinstance(r, Applied)}
+    assert {f.diff for f in findings} == {unified_diff("m.py", code, s) for s in expected}

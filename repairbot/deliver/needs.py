@@ -164,6 +164,12 @@ GUARD_NEEDS.update({
         r"(?s)(?<!\w)(?:[rR]?[fF]|[fF][rR])(?:'''(?:[^'{\\]|\\.|\{\{|'(?!''))*'''"
         r'|"""(?:[^"{\\]|\\.|\{\{|"(?!""))*"""'
         r"""|'(?:[^'{\\\n]|\\.|\{\{)+'|''(?!')|"(?:[^"{\\\n]|\\.|\{\{)+"|""(?!"))"""]),
+    # an implicit join that glues (what `literals.missing_space` asks of a join, spelt in the
+    # source): a word, number or closing mark and the piece's quote (or a quote of the other
+    # kind, or an escaped one, and it: never two of a kind, which open a docstring), then
+    # blanks, line breaks, continuations or comments, a string's prefix and quote, and a letter
+    "missing_space": Tokens.of((), [r"""(?:[A-Za-z0-9.,;:!?)\]/`]['"]|'"|"'|\\['"]['"])(?:\s|\\|#[^\r\n]*)*"""
+                                    r"""[rRbBuUfF]{0,2}['"][A-Za-z]"""]),
     # `os.name`, `sys.platform`, `platform.system()` compared with a string
     "platform_name": Tokens.of((), [rf"\b(?:os|sys|platform)\b{_GAP}\.{_GAP}(?:name|platform|system)\b"]),
 })

@@ -208,7 +208,7 @@ OPS: tuple[Op, ...] = (
     Op("a missing comma between strings", "literal", "['{h0}' '{h1}']", "['{h0}', '{h1}']",
        ("NAMES = [\n    'a',\n    'b'\n    'c',\n]\n", "NAMES = [\n    'a',\n    'b',\n    'c',\n]\n"),
        guard="missing_comma"),
-    Op("a missing space where strings join", "literal", "'{h0}' '{h1}'", "'{h0} ' '{h1}'",
+    Op("a missing space where strings join", "lint", "'{h0}' '{h1}'", "'{h0} ' '{h1}'",
        ('raise ValueError("the value must be a list"\n                 "of names")\n',
         'raise ValueError("the value must be a list "\n                 "of names")\n'),
        guard="missing_space"),
