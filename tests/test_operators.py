@@ -131,6 +131,9 @@ def test_drop_argument_removes_each_argument_keeping_the_comma_style():
     assert "data = text.encode('utf-8')\n" in out
     multi = "m = Pool(\n    a=1,\n    strict=True,\n)\n"
     assert "m = Pool(\n    a=1,\n)\n" in _sources(multi, "drop_argument", {3})
+    # the only argument of a call over several lines: `f()`, not `f(` and a dangling line
+    lone = "raise ValueError(\n    'a message'\n    ' in two pieces'\n)\n"
+    assert _sources(lone, "drop_argument", {1}) == ["raise ValueError()\n"]
 
 
 def test_drop_argument_prefers_keywords_and_the_flagged_line():

@@ -100,7 +100,10 @@ def drop_argument(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         node: cst.Call = t.node
         for i, a in enumerate(args):
             weight = (1.0 if node.args[i].keyword is not None else 0.6) * _near(target, a, lines)
-            yield t, node.with_changes(args=_without(list(node.args), i)), weight
+            rest = _without(list(node.args), i)
+            # the last one gone: `f()`, not `f(` and the line break that led to the argument
+            gap = {} if rest else {"whitespace_before_args": cst.SimpleWhitespace("")}
+            yield t, node.with_changes(args=rest, **gap), weight
 
 
 def drop_element(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
