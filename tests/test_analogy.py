@@ -163,3 +163,13 @@ def test_the_rerank_reorders_only_the_head_and_a_top_k_run_equals_a_full_one(tmp
     assert [c.prior for c in tail] == [pytest.approx(raw[c.new_source] / 2, abs=2e-6) for c in tail]
     by_raw = sorted(raw, key=lambda s: -raw[s])
     assert {c.new_source for c in head} == set(by_raw[:len(head)])  # the same head, reordered
+
+
+def test_blanks_at_the_end_of_a_text_are_read_once_not_backtracked_over():
+    # `(?:[ \t]+|...)*` before a token that never comes took 2^n steps over n trailing blanks:
+    # 33 of them (a diff line, a file saved without its last line end) hung the tokenizer.
+    assert tokenize(" " * 40).text == []
+    assert tokenize("x = 1  # note\n" + " " * 5000).text == ["x", "=", "1", NL]
+    assert tokenize("a = b \\\n   + c  \t\f").text == ["a", "=", "b", "+", "c"]
+    code = "path = p.parent\nname = p.resolve().parent\n" + " " * 60
+    assert "name = p.parent\n" in _sources(code, {2})[0]

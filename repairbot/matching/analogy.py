@@ -49,8 +49,9 @@ _BRACKET = {"(": 1, ")": -1, "[": 1 << 20, "]": -(1 << 20), "{": 1 << 40, "}": -
 
 
 _TOKEN = re.compile(r"""
-    (?:[ \t\f]+|\\\r?\n|\#[^\r\n]*)*  # layout and comments before the token, skipped in the same match
-    (?:(?P<nl>\r?\n|\r)
+    [ \t\f]*(?:(?:\\\r?\n|\#[^\r\n]*)[ \t\f]*)*  # layout and comments before the token (one way
+    # to match them only: `(?:[ \t\f]+|...)*` backtracked exponentially over trailing blanks)
+    (?:(?P<nl>\r?\n|\r) | (?P<eof>\Z)
       | (?P<str>[rRbBuUfF]{0,2}(?:'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\"|'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"))
       | (?P<num>\d(?:[eE][-+]?\d|[\w.])*|\.\d\w*)
       | (?P<name>\w+)
@@ -86,6 +87,8 @@ def tokenize(source: str, pos: int = 0, endpos: int | None = None) -> Tokens:
     depth = 0
     for m in _TOKEN.finditer(source, pos, len(source) if endpos is None else endpos):
         kind = m.lastgroup
+        if kind == "eof":  # layout at the end: matched so that it is not searched again from each blank
+            break
         a, b = m.span(kind)
         if kind == "nl":
             if depth == 0 and text and text[-1] != NL:
