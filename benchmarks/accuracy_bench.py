@@ -42,6 +42,7 @@ import heldout_fixes  # noqa: E402
 from heldout_fixes import HeldOutFix, code_tokens, later_fixes, normalised, split_commit, words  # noqa: E402
 
 from repairbot.config import MineConfig  # noqa: E402
+from repairbot.matching import replacements  # noqa: E402
 from repairbot.matching.candidates import suggest  # noqa: E402
 from repairbot.matching.match import Compiled, UnreadableFile, compile_pattern  # noqa: E402
 from repairbot.matching.region import statements_around  # noqa: E402
@@ -274,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             repos_out.append(repo_row)
             lib = leave_out(library, name) if args.leave_out else library
+            replacements.leave_out(name.replace("+", "/") if args.leave_out else None)
             pattern_sets = {c: mined + (lib if use_lib else []) for c, use_lib in configs.items()}
             compiled_sets = {c: [compile_pattern(p) for p in ps] for c, ps in pattern_sets.items()}
             vocabs = {c: (vocabulary(ps), {p.guard for p in ps if p.guard}) for c, ps in pattern_sets.items()}

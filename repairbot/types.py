@@ -115,6 +115,20 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class Replacement:
+    """Tokens other projects replaced by the same tokens (mining/replacements.py): `old` ->
+    `new`, written as `text`, with commits per project and per context (left, right, project,
+    commits), and a few "owner/name@commit" ids as provenance."""
+
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    text: str
+    projects: tuple[tuple[str, int], ...]
+    contexts: tuple[tuple[str, str, str, int], ...]
+    commits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Skip:
     """Something left out on purpose (a commit, a file), with the reason it was counted under."""
 

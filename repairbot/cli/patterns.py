@@ -30,13 +30,15 @@ def register(sub: Any) -> None:
 def cmd_patterns(args: argparse.Namespace) -> int:
     pats = load_patterns(args.patterns)
     if args.patterns_command == "stats":
-        from repairbot.pattern.stats import by_kind, render_table
+        from repairbot.pattern.stats import by_kind, render_table, replacements_line
 
         rows = by_kind(pats)
         if args.format == "json":
             print(json.dumps([asdict(r) for r in rows], indent=2))
         else:
             print(render_table(rows), end="")
+            if not args.patterns:
+                print(replacements_line())
         return EXIT_OK
     if args.patterns_command == "list":
         pats.sort(key=lambda p: (p.category, -p.scores.support, p.id))

@@ -17,11 +17,13 @@ from repairbot.matching.analogy import Splice, file_analogy
 from repairbot.matching.instantiate import InstantiationError, apply_match, replace_node
 from repairbot.matching.match import Compiled, Match, Target, find_matches
 from repairbot.matching.operators import OPERATORS
+from repairbot.matching.replacements import learned_replacement
 from repairbot.matching.spelling import message_spelling
 
 MAX_PER_OPERATOR = 6
 # operators that splice text (the file keeps its layout) instead of rewriting a tree
-TEXT_OPERATORS = {"file_analogy": file_analogy, "message_spelling": message_spelling}
+TEXT_OPERATORS = {"file_analogy": file_analogy, "message_spelling": message_spelling,
+                  "learned_replacement": learned_replacement}
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,10 @@ OPS: tuple[Op, ...] = (
        ('def load(path):\n    """Read the configuration file."""\n    raise OSError("no configuation file here")\n',
         'def load(path):\n    """Read the configuration file."""\n    raise OSError("no configuration file here")\n'),
        kind=S, guard="message_spelling"),
+    # what other projects' histories replaced the same tokens with (repairbot/matching/replacements.py)
+    Op("a replacement other projects made", "learned", "{h0}", "{h1}",
+       ("for i in xrange(n):\n    total += i\n", "for i in range(n):\n    total += i\n"),
+       kind=S, guard="learned_replacement"),
     *LINTS,
     *MODERNISE_MORE,
     # a literal that runs and says the wrong thing (repairbot/matching/literals.py)
@@ -259,6 +263,8 @@ MEASURED: dict[str, tuple[int, int]] = {
     # session 10's literal operators, on the same 842
     "a missing space where strings join": (3, 5), "an f-string without a field": (3, 3),
     "a link to a public site over https": (1, 4), "a platform test against a value it never takes": (2, 2),
+    # session 11's learned token replacements, on the same 842
+    "a replacement other projects made": (8, 892),
 }
 
 

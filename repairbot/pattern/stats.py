@@ -60,3 +60,15 @@ def render_table(rows: list[KindRow]) -> str:
 
     rule = "| " + " | ".join("-" * w if i == 0 else "-" * (w - 1) + ":" for i, w in enumerate(widths)) + " |\n"
     return line(head) + rule + "".join(line(b) for b in body)
+
+
+def replacements_line() -> str:
+    """The token replacements the built-in "a replacement other projects made" reads."""
+    from repairbot.matching.replacements import PATH, load
+
+    t = load(PATH)
+    reps = [r for rs in t.by_old.values() for r in rs]
+    projects = {p for r in reps for p, _ in r.projects}
+    commits = sum(n for r in reps for _, n in r.projects)
+    return (f"\ntoken replacements ({PATH.parent.name}/{PATH.name}): {len(reps)} made in >= 2 projects,"
+            f" {commits} commits from {len(projects)} projects")

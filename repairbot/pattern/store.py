@@ -117,7 +117,11 @@ def load_many(paths: Iterable[Path]) -> list[Pattern]:
     return list(seen.values())
 
 
+REPLACEMENTS = "replacements.json"  # token replacements (mining/replacements.py), not patterns
+
+
 def library_paths(root: Path | None = None) -> list[Path]:
-    """The shipped library: every *.json under the repository's patterns/ folder."""
+    """The shipped library: every *.json under the repository's patterns/ folder but the
+    token replacements, which a built-in operator reads."""
     base = root or Path(__file__).resolve().parents[2] / "patterns"
-    return sorted(base.rglob("*.json")) if base.is_dir() else []
+    return sorted(p for p in base.rglob("*.json") if p.name != REPLACEMENTS) if base.is_dir() else []

@@ -1,0 +1,115 @@
+"""The flagged statement's tokens replaced as other projects replaced the same tokens there.
+
+`patterns/replacements.json` (mined by repairbot/mining/replacements.py from the library's
+sources' whole histories) holds token replacements made in at least two projects and two commits,
+each with the tokens around it. Where the statement reads `L X R` and other projects' histories
+replaced `X` by `Y` between the same `L` and `R` (the context must agree, else the pair is noise:
+`None -> {}` anywhere), `Y` is a candidate. This is the one operator that writes words the file
+does not have (`except Exception` -> `BaseException`, `text_type(` -> `str(`, `Dict[` ->
+`Mapping[`), which no template bound to the file's code can. Its weight is the replacement's
+share of all the changes other projects made to `X`, times how often they made it in this
+context (c / (c + 1)). The text is spliced, so the file keeps its layout; apply.py re-parses.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from repairbot.matching.analogy import NL, Splice, Tokens, line_starts, span_tokens, window
+from repairbot.matching.match import Target
+from repairbot.mining.replacements import END, MAX_SPAN, START, from_json
+from repairbot.pattern.store import REPLACEMENTS
+from repairbot.types import Replacement
+
+PATH = Path(__file__).resolve().parents[2] / "patterns" / REPLACEMENTS
+MIN_PROJECTS = MIN_COMMITS = 2  # the library's rule, checked again when a project is left out
+
+
+@dataclass(frozen=True)
+class Table:
+    by_old: dict[tuple[str, ...], tuple[Replacement, ...]]
+    changed: dict[tuple[str, ...], dict[str, int]]  # commits changing each old side, per project
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = PATH) -> Table:
+    """The table, or an empty one if the file is missing or unreadable (the operator then
+    proposes nothing; every other built-in still works)."""
+    try:
+        table, changed = from_json(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return Table({}, {})
+    by_old: dict[tuple[str, ...], list[Replacement]] = {}
+    for r in table:
+        by_old.setdefault(r.old, []).append(r)
+    return Table({k: tuple(v) for k, v in by_old.items()}, changed)
+
+
+_left_out: str | None = None
+
+
+def leave_out(project: str | None) -> None:
+    """Score as if `project` ("owner/name") had not been mined: for the development benchmark,
+    which predicts each source project's own fixes (benchmarks/accuracy_bench.py --leave-out)."""
+    global _left_out
+    _left_out = project
+
+
+def _context(src: str, toks: Tokens, i: int, j: int) -> tuple[str, str]:
+    """The tokens either side of toks[i:j] on the same line, as mining saw them (one line each)."""
+    t = toks.text
+    left = t[i - 1] if i > 0 and t[i - 1] != NL and "\n" not in src[toks.end[i - 1]:toks.start[i]] else START
+    right = t[j] if j < len(t) and t[j] != NL and "\n" not in src[toks.end[j - 1]:toks.start[j]] else END
+    return left, right
+
+
+def weight(r: Replacement, changed: dict[str, int], left: str, right: str) -> float:
+    """0 unless enough other projects made it, and made it in this context."""
+    per = {p: n for p, n in r.projects if p != _left_out}
+    commits = sum(per.values())
+    if len(per) < MIN_PROJECTS or commits < MIN_COMMITS:
+        return 0.0
+    here = sum(n for a, b, p, n in r.contexts if a == left and b == right and p != _left_out)
+    if not here:
+        return 0.0
+    total = sum(n for p, n in changed.items() if p != _left_out) or commits
+    return min(1.0, commits / total) * here / (here + 1)
+
+
+def learned_replacement(target: Target, lines: set[int] | None) -> Iterator[Splice]:
+    table = load(PATH)
+    if not table.by_old:
+        return
+    if lines is None:  # a whole (small) file: every statement, as the token analogy reads it
+        lines = {s.lineno for s in ast.walk(target.file_ast()) if isinstance(s, ast.stmt)}
+    src = target.source
+    starts = line_starts(target)
+    for line in sorted(lines):
+        toks = window(target, line)
+        span = span_tokens(target, toks, line)
+        if span is None:
+            continue
+        t = toks.text
+        for i in range(*span):
+            for n in range(1, MAX_SPAN + 1):
+                if i + n > span[1] or t[i + n - 1] == NL:
+                    break
+                old = tuple(t[i:i + n])
+                reps = table.by_old.get(old)
+                if not reps:
+                    continue
+                left, right = _context(src, toks, i, i + n)
+                for r in reps:
+                    w = weight(r, table.changed.get(old, {}), left, right)
+                    if w > 0:
+                        a, b = toks.start[i], toks.end[i + n - 1]
+                        if not r.text and src[b:b + 1] in ("", "\n", ")", "]", "}", ":", ",", "."):
+                            a = len(src[:a].rstrip(" \t"))  # `except E as e:` -> `except E:`, not `except E :`
+                        yield Splice(a, b, r.text, bisect.bisect_right(starts, a), bisect.bisect_right(starts, b),
+                                     round(w, 6))
