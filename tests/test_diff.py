@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from repairbot.matching.candidates import unified_diff
@@ -17,6 +17,8 @@ LINES = st.lists(st.sampled_from(["\n", "x = 1\n", "    pass\n", "def f():\n", "
 
 @settings(max_examples=60, deadline=None)
 @given(LINES, st.integers(0, 60), st.integers(0, 4), LINES.map(lambda xs: xs[:3]), st.booleans())
+# difflib placed the new `x = 1` after the repeated ones, at the window's cut: no context there
+@example(["\n", "\n", "x = 1\n", "x = 1\n", "x = 1\n", "\n"], 0, 2, ["x = 1\n"], False)
 def test_windowed_diff_applies_with_git_and_gives_the_new_file(lines, at, cut, insert, strip_end):
     old = "".join(lines)
     at = min(at, len(lines))

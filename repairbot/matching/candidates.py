@@ -93,9 +93,13 @@ def unified_diff(rel: str, old: str, new: str) -> str:
     """
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
     head, tail = same_ends(old, new)
-    lo = max(0, head - _CONTEXT)
-    lines = difflib.unified_diff(a[lo:len(a) - max(0, tail - _CONTEXT)], b[lo:len(b) - max(0, tail - _CONTEXT)],
-                                 f"a/{rel}", f"b/{rel}", n=_CONTEXT)
+    lo, cut = max(0, head - _CONTEXT), max(0, tail - _CONTEXT)
+    lines = list(difflib.unified_diff(a[lo:len(a) - cut], b[lo:len(b) - cut], f"a/{rel}", f"b/{rel}", n=_CONTEXT))
+    if (lo or cut) and not _context_at_cuts(lines, lo > 0, cut > 0):
+        # difflib aligned repeated lines so that the change reaches a cut (`x` x3 + `x` -> the new
+        # `x` placed last): that hunk would lack the context git apply needs there. Diff it whole.
+        lo = 0
+        lines = list(difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}", n=_CONTEXT))
     out = []
     for ln in lines:
         if lo and ln.startswith("@@"):
@@ -106,6 +110,13 @@ def unified_diff(rel: str, old: str, new: str) -> str:
 
 _CONTEXT = 3
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def _context_at_cuts(lines: list[str], front: bool, back: bool) -> bool:
+    """Whether the window's diff starts (ends) with full context where the window cut the file."""
+    body = [ln for ln in lines[2:] if not ln.startswith("@@")]
+    return not body or ((not front or all(ln[:1] == " " for ln in body[:_CONTEXT]))
+                        and (not back or all(ln[:1] == " " for ln in body[-_CONTEXT:])))
 
 
 def change_key(old: str, new: str) -> tuple[str, ...]:
