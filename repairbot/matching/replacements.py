@@ -33,7 +33,9 @@ MIN_PROJECTS = MIN_COMMITS = 2  # the library's rule, checked again when a proje
 
 @dataclass(frozen=True)
 class Table:
-    by_old: dict[tuple[str, ...], tuple[Replacement, ...]]
+    # (old, left, right) -> the replacements made there, each with its commits there per project
+    by_context: dict[tuple[tuple[str, ...], str, str], tuple[tuple[Replacement, dict[str, int]], ...]]
+    olds: frozenset[tuple[str, ...]]  # every old side, to skip spans no replacement starts from
     changed: dict[tuple[str, ...], dict[str, int]]  # commits changing each old side, per project
 
 
@@ -44,11 +46,12 @@ def load(path: Path = PATH) -> Table:
     try:
         table, changed = from_json(json.loads(path.read_text("utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
-        return Table({}, {})
-    by_old: dict[tuple[str, ...], list[Replacement]] = {}
+        return Table({}, frozenset(), {})
+    by_context: dict[tuple[tuple[str, ...], str, str], dict[Replacement, dict[str, int]]] = {}
     for r in table:
-        by_old.setdefault(r.old, []).append(r)
-    return Table({k: tuple(v) for k, v in by_old.items()}, changed)
+        for left, right, project, n in r.contexts:
+            by_context.setdefault((r.old, left, right), {}).setdefault(r, {})[project] = n
+    return Table({k: tuple(v.items()) for k, v in by_context.items()}, frozenset(r.old for r in table), changed)
 
 
 _left_out: str | None = None
@@ -69,13 +72,13 @@ def _context(src: str, toks: Tokens, i: int, j: int) -> tuple[str, str]:
     return left, right
 
 
-def weight(r: Replacement, changed: dict[str, int], left: str, right: str) -> float:
+def weight(r: Replacement, changed: dict[str, int], here_by_project: dict[str, int]) -> float:
     """0 unless enough other projects made it, and made it in this context."""
     per = {p: n for p, n in r.projects if p != _left_out}
     commits = sum(per.values())
     if len(per) < MIN_PROJECTS or commits < MIN_COMMITS:
         return 0.0
-    here = sum(n for a, b, p, n in r.contexts if a == left and b == right and p != _left_out)
+    here = sum(n for p, n in here_by_project.items() if p != _left_out)
     if not here:
         return 0.0
     total = sum(n for p, n in changed.items() if p != _left_out) or commits
@@ -84,7 +87,7 @@ def weight(r: Replacement, changed: dict[str, int], left: str, right: str) -> fl
 
 def learned_replacement(target: Target, lines: set[int] | None) -> Iterator[Splice]:
     table = load(PATH)
-    if not table.by_old:
+    if not table.olds:
         return
     if lines is None:  # a whole (small) file: every statement, as the token analogy reads it
         lines = {s.lineno for s in ast.walk(target.file_ast()) if isinstance(s, ast.stmt)}
@@ -101,12 +104,11 @@ def learned_replacement(target: Target, lines: set[int] | None) -> Iterator[Spli
                 if i + n > span[1] or t[i + n - 1] == NL:
                     break
                 old = tuple(t[i:i + n])
-                reps = table.by_old.get(old)
-                if not reps:
+                if old not in table.olds:
                     continue
                 left, right = _context(src, toks, i, i + n)
-                for r in reps:
-                    w = weight(r, table.changed.get(old, {}), left, right)
+                for r, here in table.by_context.get((old, left, right), ()):
+                    w = weight(r, table.changed.get(old, {}), here)
                     if w > 0:
                         a, b = toks.start[i], toks.end[i + n - 1]
                         if not r.text and src[b:b + 1] in ("", "\n", ")", "]", "}", ":", ",", "."):

@@ -67,7 +67,7 @@ def replacements_line() -> str:
     from repairbot.matching.replacements import PATH, load
 
     t = load(PATH)
-    reps = [r for rs in t.by_old.values() for r in rs]
+    reps = list({r: None for rs in t.by_context.values() for r, _ in rs})
     projects = {p for r in reps for p, _ in r.projects}
     commits = sum(n for r in reps for _, n in r.projects)
     return (f"\ntoken replacements ({PATH.parent.name}/{PATH.name}): {len(reps)} made in >= 2 projects,"
