@@ -22,16 +22,18 @@ def _candidate(new: str, prior: float) -> Candidate:
     return Candidate("p", "calc.py", 2, BUGGY, new, "", prior, 1.0, f"fp-{prior}")
 
 
-def _project(root: Path, per_test_timeout: float) -> Baseline:
+def _project(root: Path, per_test_timeout: float, test_file: str = "test_calc") -> Baseline:
     (root / "tests").mkdir()
     (root / "calc.py").write_text(BUGGY)
-    (root / "tests" / "test_calc.py").write_text(TEST)
-    return Baseline(failing=("tests/test_calc.py::test_total",), passing=(), coverage={},
+    (root / "tests" / f"{test_file}.py").write_text(TEST)
+    return Baseline(failing=(f"tests/{test_file}.py::test_total",), passing=(), coverage={},
                     per_test_timeout=per_test_timeout, python=sys.executable)
 
 
 def test_a_hanging_lower_candidate_is_stopped_once_a_better_one_is_plausible(tmp_path: Path) -> None:
-    base = _project(tmp_path, 60.0)
+    # a test file named for this test only: the suite runs in two processes, and another test's
+    # candidates (test_calc) may be running while this one looks for what it left behind
+    base = _project(tmp_path, 60.0, "test_calc_stopped_early")
     fix, hang = _candidate(FIXED, 0.9), _candidate(HANGS, 0.5)
     t0 = time.monotonic()
     done, not_tried = validate_all(tmp_path, [fix, hang], base, jobs=2, time_budget=None, stop_after=1)
@@ -39,7 +41,7 @@ def test_a_hanging_lower_candidate_is_stopped_once_a_better_one_is_plausible(tmp
     assert [v.candidate for v in done] == [fix] and done[0].plausible
     assert not_tried == 1  # the stopped one has no verdict
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", "validate-hang-marker|test_calc"], capture_output=True, text=True)
+    left = subprocess.run(["pgrep", "-f", "test_calc_stopped_early"], capture_output=True, text=True)
     assert left.stdout.strip() == ""
     assert (tmp_path / "calc.py").read_text() == BUGGY  # validated in copies only
 
