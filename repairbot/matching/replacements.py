@@ -112,6 +112,7 @@ def learned_replacement(target: Target, lines: set[int] | None) -> Iterator[Spli
                     if w > 0:
                         a, b = toks.start[i], toks.end[i + n - 1]
                         if not r.text and src[b:b + 1] in ("", "\n", ")", "]", "}", ":", ",", "."):
-                            a = len(src[:a].rstrip(" \t"))  # `except E as e:` -> `except E:`, not `except E :`
+                            while a > 0 and src[a - 1] in " \t":  # `except E as e:` -> `except E:`, not `except E :`
+                                a -= 1
                         yield Splice(a, b, r.text, bisect.bisect_right(starts, a), bisect.bisect_right(starts, b),
                                      round(w, 6))
