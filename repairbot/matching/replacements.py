@@ -24,10 +24,10 @@ from pathlib import Path
 from repairbot.matching.analogy import NL, Splice, Tokens, line_starts, span_tokens, window
 from repairbot.matching.match import Target
 from repairbot.mining.replacements import END, MAX_SPAN, START, from_json
-from repairbot.pattern.store import REPLACEMENTS
+from repairbot.pattern.store import LIBRARY_DIR, REPLACEMENTS
 from repairbot.types import Replacement
 
-PATH = Path(__file__).resolve().parents[2] / "patterns" / REPLACEMENTS
+PATH = LIBRARY_DIR / REPLACEMENTS
 MIN_PROJECTS = MIN_COMMITS = 2  # the library's rule, checked again when a project is left out
 
 

@@ -117,11 +117,12 @@ def load_many(paths: Iterable[Path]) -> list[Pattern]:
     return list(seen.values())
 
 
+LIBRARY_DIR = Path(__file__).resolve().parents[2] / "patterns"  # the repository's shipped library
 REPLACEMENTS = "replacements.json"  # token replacements (mining/replacements.py), not patterns
 
 
 def library_paths(root: Path | None = None) -> list[Path]:
     """The shipped library: every *.json under the repository's patterns/ folder but the
     token replacements, which a built-in operator reads."""
-    base = root or Path(__file__).resolve().parents[2] / "patterns"
+    base = root or LIBRARY_DIR
     return sorted(p for p in base.rglob("*.json") if p.name != REPLACEMENTS) if base.is_dir() else []
