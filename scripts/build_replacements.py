@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from build_library import find_mirror, read_sources, short_name  # noqa: E402
 
-from repairbot.mining.replacements import ProjectChanges, merge, mine, to_json  # noqa: E402
+from repairbot.mining.replacements import MIN_COMMITS, MIN_PROJECTS, ProjectChanges, merge, mine, to_json  # noqa: E402
 
 
 def one(args: tuple[str, str]) -> ProjectChanges:
@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sources", type=Path, default=ROOT / "patterns" / "sources.txt")
     ap.add_argument("--out", type=Path, default=ROOT / "patterns" / "replacements.json")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--min-projects", type=int, default=2)
-    ap.add_argument("--min-commits", type=int, default=2)
+    ap.add_argument("--min-projects", type=int, default=MIN_PROJECTS)
+    ap.add_argument("--min-commits", type=int, default=MIN_COMMITS)
     ap.add_argument("--clone", action="store_true", help="clone a missing source (network)")
     args = ap.parse_args(argv)
     sources = read_sources(args.sources)

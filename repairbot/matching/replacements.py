@@ -23,12 +23,11 @@ from pathlib import Path
 
 from repairbot.matching.analogy import NL, Splice, Tokens, line_starts, span_tokens, window
 from repairbot.matching.match import Target
-from repairbot.mining.replacements import END, MAX_SPAN, START, from_json
+from repairbot.mining.replacements import END, MAX_SPAN, MIN_COMMITS, MIN_PROJECTS, START, from_json
 from repairbot.pattern.store import LIBRARY_DIR, REPLACEMENTS
 from repairbot.types import Replacement
 
 PATH = LIBRARY_DIR / REPLACEMENTS
-MIN_PROJECTS = MIN_COMMITS = 2  # the library's rule, checked again when a project is left out
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,8 @@ def _context(src: str, toks: Tokens, i: int, j: int) -> tuple[str, str]:
 
 
 def weight(r: Replacement, changed: dict[str, int], here_by_project: dict[str, int]) -> float:
-    """0 unless enough other projects made it, and made it in this context."""
+    """0 unless enough other projects made it (the mining rule, checked again when a project is
+    left out), and made it in this context."""
     per = {p: n for p, n in r.projects if p != _left_out}
     commits = sum(per.values())
     if len(per) < MIN_PROJECTS or commits < MIN_COMMITS:

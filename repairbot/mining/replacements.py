@@ -28,6 +28,7 @@ from repairbot.types import Replacement
 MAX_SPAN = 3  # tokens replaced, and tokens written instead
 MAX_LINE_TOKENS = 80  # longer lines are data tables or generated code
 MAX_HUNK_LINES = 3
+MIN_PROJECTS = MIN_COMMITS = 2  # the library's rule: kept when made in two projects and two commits
 START, END = "^", "$"  # the context of a token at the start or end of its line
 _VENDORED = re.compile(r"(^|/)(_?vendor(ed)?|packages|extern|third_party)/")
 _TEXT = re.compile(r"^[rRbBuUfF]{0,2}['\"]")
@@ -129,7 +130,7 @@ class ProjectChanges:
         return self
 
 
-def merge(projects: dict[str, ProjectChanges], min_projects: int = 2, min_commits: int = 2,
+def merge(projects: dict[str, ProjectChanges], min_projects: int = MIN_PROJECTS, min_commits: int = MIN_COMMITS,
           provenance: int = 3) -> tuple[list[Replacement], dict[tuple[str, ...], dict[str, int]]]:
     """The replacements made in at least `min_projects` projects and `min_commits` commits, and
     for each old side kept, how often each project changed it into anything (the share a
