@@ -133,3 +133,16 @@ def test_an_operator_that_raises_is_a_reported_skip_and_the_others_still_propose
     monkeypatch.setattr(apply, "replace_node", lambda *a, **k: 1 / 0)
     got = list(apply.rewrites(Target.parse("A = b''\nx = f('a')\n"), [OPS["string_prefix"]], {2}))
     assert got and all(isinstance(r, apply.Failed) and "ZeroDivisionError" in r.reason for r in got)
+
+
+def test_an_import_of_collections_abcs_comes_from_collections_abc():
+    assert ranked("from collections import MutableMapping as DictMixin\n", "abc_import") == \
+        ["from collections.abc import MutableMapping as DictMixin"]
+    assert ranked("try:\n    from collections import Mapping, Sequence\nexcept ImportError:\n    pass\n",
+                  "abc_import", {2}) == ["from collections.abc import Mapping, Sequence"]
+    # a name collections keeps, a mixed import (two statements' work), a star, another module:
+    # nothing to offer
+    for code in ("from collections import OrderedDict\n", "from collections import Mapping, OrderedDict\n",
+                 "from collections import *\n", "from .collections import Mapping\n", "from typing import Mapping\n",
+                 "from collections.abc import Mapping\n"):
+        assert ranked(code, "abc_import") == [], code

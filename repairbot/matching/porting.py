@@ -11,6 +11,7 @@ example in `repairbot/pattern/builtin.py`. Weights only order an operator's own 
 
 from __future__ import annotations
 
+import collections.abc
 from collections import Counter
 from collections.abc import Iterator
 
@@ -151,4 +152,24 @@ def try_except_pass(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
                 break
 
 
-PORTING = {"string_prefix": string_prefix, "list_of_view": list_of_view, "try_except_pass": try_except_pass}
+# what `from collections import X` found until Python 3.10 and now only collections.abc has
+_ABCS = frozenset(collections.abc.__all__)
+
+
+def abc_import(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
+    """`from collections import Mapping` -> `from collections.abc import Mapping` (pyupgrade's
+    UP035; the import fails from 3.10 on). Only where every name imported is an ABC: a mixed
+    import needs two statements, which is not this operator's one-statement fix."""
+    for t, _, _ in nodes(target):
+        if t.kind != "ImportFrom" or not on_lines(target, t, lines):
+            continue
+        node: cst.ImportFrom = t.node
+        if node.relative or not isinstance(node.module, cst.Name) or node.module.value != "collections" or \
+                isinstance(node.names, cst.ImportStar):
+            continue
+        if all(isinstance(a.name, cst.Name) and a.name.value in _ABCS for a in node.names):
+            yield t, node.with_changes(module=cst.Attribute(cst.Name("collections"), cst.Name("abc"))), 1.0
+
+
+PORTING = {"string_prefix": string_prefix, "list_of_view": list_of_view, "try_except_pass": try_except_pass,
+           "abc_import": abc_import}

@@ -190,6 +190,10 @@ OPS: tuple[Op, ...] = (
        ("def close(self):\n    del self.conn\n",
         "def close(self):\n    try:\n        del self.conn\n    except AttributeError:\n        pass\n"), kind=S,
        guard="try_except_pass"),
+    Op("collections.abc for a from-import of its ABCs", "modernise", "from collections import {h0}\n",
+       "from collections.abc import {h0}\n",
+       ("from collections import Mapping, Sequence\n", "from collections.abc import Mapping, Sequence\n"), kind=S,
+       guard="abc_import"),
     # token analogy (repairbot/matching/analogy.py): the statement as the file writes its context
     Op("as the file writes it elsewhere", "analogy", "{h0}", "{h1}",
        ("root = path.parent\nname = path.resolve().name\n", "root = path.parent\nname = path.name\n"),

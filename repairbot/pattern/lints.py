@@ -39,6 +39,17 @@ LINTS: tuple[Op, ...] = (
     Op("sorted() for a returned sort()", "return", "return {h0}.sort()\n", "return sorted({h0})\n",
        ("def ordered(xs):\n    return xs.sort()\n", "def ordered(xs):\n    return sorted(xs)\n"), S),
     # flake8-bugbear B004: hasattr(x, '__call__') is wrong for objects that define __getattr__
+    # pycodestyle E713 / E714: `not x in y` reads as the membership test it means only by luck of
+    # precedence; `x not in y` says it, and `not x is y` is `x is not y`
+    Op("not in for not ... in", "lint", "not {h0} in {h1}", "{h0} not in {h1}",
+       ("if not key in seen: ...\n", "if key not in seen: ...\n"), codes=("E713",)),
+    Op("is not for not ... is", "lint", "not {h0} is {h1}", "{h0} is not {h1}",
+       ("if not value is None: ...\n", "if value is not None: ...\n"), codes=("E714",)),
+    # pycodestyle E721: types are compared by identity; `==` calls a metaclass's __eq__
+    Op("is for type() == type()", "lint", "type({h0}) == type({h1})", "type({h0}) is type({h1})",
+       ("if type(self) == type(other): ...\n", "if type(self) is type(other): ...\n"), codes=("E721",)),
+    Op("is not for type() != type()", "lint", "type({h0}) != type({h1})", "type({h0}) is not type({h1})",
+       ("if type(self) != type(other): ...\n", "if type(self) is not type(other): ...\n"), codes=("E721",)),
     Op("callable() for hasattr __call__", "lint", "hasattr({h0}, '__call__')", "callable({h0})",
        ("if hasattr(f, '__call__'): ...\n", "if callable(f): ...\n"), codes=("B004",)),
 )
