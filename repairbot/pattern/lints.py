@@ -1,5 +1,5 @@
 """Bug patterns that linters name, as templates: category "lint", so `repairbot check` flags them
-(all but two pairs, below).
+(all but the pairs below that say why not).
 
 Each is a statement that runs without error and does not do what it says, so a test may not
 catch it: an assert that can never fail, a comparison whose result is thrown away, a regex
@@ -40,15 +40,17 @@ LINTS: tuple[Op, ...] = (
        ("def ordered(xs):\n    return xs.sort()\n", "def ordered(xs):\n    return sorted(xs)\n"), S),
     # flake8-bugbear B004: hasattr(x, '__call__') is wrong for objects that define __getattr__
     # pycodestyle E713 / E714: `not x in y` reads as the membership test it means only by luck of
-    # precedence; `x not in y` says it, and `not x is y` is `x is not y`
-    Op("not in for not ... in", "lint", "not {h0} in {h1}", "{h0} not in {h1}",
+    # precedence; `x not in y` says it, and `not x is y` is `x is not y`. Not "lint"s: `check`'s
+    # token prefilter would parse nearly every file for them (`not` and `in` are everywhere)
+    Op("not in for not ... in", "comparison", "not {h0} in {h1}", "{h0} not in {h1}",
        ("if not key in seen: ...\n", "if key not in seen: ...\n"), codes=("E713",)),
-    Op("is not for not ... is", "lint", "not {h0} is {h1}", "{h0} is not {h1}",
+    Op("is not for not ... is", "comparison", "not {h0} is {h1}", "{h0} is not {h1}",
        ("if not value is None: ...\n", "if value is not None: ...\n"), codes=("E714",)),
-    # pycodestyle E721: types are compared by identity; `==` calls a metaclass's __eq__
-    Op("is for type() == type()", "lint", "type({h0}) == type({h1})", "type({h0}) is type({h1})",
+    # pycodestyle E721: types are compared by identity; `==` calls a metaclass's __eq__. Not a
+    # "lint" either: `type` and `==` share many functions (tests/test_check_fast.py measures it)
+    Op("is for type() == type()", "comparison", "type({h0}) == type({h1})", "type({h0}) is type({h1})",
        ("if type(self) == type(other): ...\n", "if type(self) is type(other): ...\n"), codes=("E721",)),
-    Op("is not for type() != type()", "lint", "type({h0}) != type({h1})", "type({h0}) is not type({h1})",
+    Op("is not for type() != type()", "comparison", "type({h0}) != type({h1})", "type({h0}) is not type({h1})",
        ("if type(self) != type(other): ...\n", "if type(self) is not type(other): ...\n"), codes=("E721",)),
     Op("callable() for hasattr __call__", "lint", "hasattr({h0}, '__call__')", "callable({h0})",
        ("if hasattr(f, '__call__'): ...\n", "if callable(f): ...\n"), codes=("B004",)),
