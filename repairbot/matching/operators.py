@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from repairbot.matching.additions import ADDITIONS
 from repairbot.matching.annotations import ANNOTATIONS
 from repairbot.matching.calls import CALLS
+from repairbot.matching.imports import IMPORTS
 from repairbot.matching.literals import LITERALS
 from repairbot.matching.match import Target
 from repairbot.matching.porting import PORTING
@@ -244,4 +245,4 @@ def similar_keyword(target: Target, lines: set[int] | None) -> Iterator[Rewrite]
 OPERATORS: dict[str, Operator] = {"int_step": int_step, "similar_name": similar_name,
                                   "similar_attribute": similar_attribute, "self_attribute": self_attribute,
                                   "similar_keyword": similar_keyword, "assigned_name": assigned_name, **STRUCTURAL, **ADDITIONS,
-                                  **ANNOTATIONS, **CALLS, **PORTING, **LITERALS}
+                                  **ANNOTATIONS, **CALLS, **PORTING, **LITERALS, **IMPORTS}
