@@ -38,7 +38,6 @@ LINTS: tuple[Op, ...] = (
        ("names = names.sort()\n", "names = sorted(names)\n"), S),
     Op("sorted() for a returned sort()", "return", "return {h0}.sort()\n", "return sorted({h0})\n",
        ("def ordered(xs):\n    return xs.sort()\n", "def ordered(xs):\n    return sorted(xs)\n"), S),
-    # flake8-bugbear B004: hasattr(x, '__call__') is wrong for objects that define __getattr__
     # pycodestyle E713 / E714: `not x in y` reads as the membership test it means only by luck of
     # precedence; `x not in y` says it, and `not x is y` is `x is not y`. Not "lint"s: `check`'s
     # token prefilter would parse nearly every file for them (`not` and `in` are everywhere)
@@ -52,6 +51,7 @@ LINTS: tuple[Op, ...] = (
        ("if type(self) == type(other): ...\n", "if type(self) is type(other): ...\n"), codes=("E721",)),
     Op("is not for type() != type()", "comparison", "type({h0}) != type({h1})", "type({h0}) is not type({h1})",
        ("if type(self) != type(other): ...\n", "if type(self) is not type(other): ...\n"), codes=("E721",)),
+    # flake8-bugbear B004: hasattr(x, '__call__') is wrong for objects that define __getattr__
     Op("callable() for hasattr __call__", "lint", "hasattr({h0}, '__call__')", "callable({h0})",
        ("if hasattr(f, '__call__'): ...\n", "if callable(f): ...\n"), codes=("B004",)),
 )
