@@ -10,12 +10,15 @@ so a re-export or a name used where `ast` cannot see it is left alone.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import libcst as cst
 
 from repairbot.matching.match import Target
 from repairbot.matching.structural import Rewrite, nodes, on_lines, unparsed
+
+_WORD = re.compile(r"(?<![\w.])\w+")
 
 
 def _bound(alias: cst.ImportAlias) -> str | None:
@@ -35,6 +38,7 @@ def _without(aliases: list[cst.ImportAlias], drop: set[int]) -> list[cst.ImportA
 
 def unused_import(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
     source = target.source
+    everywhere: Counter[str] | None = None  # the file's words, not after a dot (an attribute name)
     for t, _, _ in nodes(target):
         if t.kind not in ("Import", "ImportFrom") or not on_lines(target, t, lines):
             continue
@@ -44,15 +48,11 @@ def unused_import(target: Target, lines: set[int] | None) -> Iterator[Rewrite]:
         if isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None and \
                 unparsed(node.module) == "__future__":
             continue
-        here = target.module.code_for_node(node)
-        unused = []
-        for i, alias in enumerate(node.names):
-            name = _bound(alias)
-            if name is None:
-                continue
-            word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
-            if len(word.findall(source)) <= len(word.findall(here)):
-                unused.append(i)
+        if everywhere is None:
+            everywhere = Counter(_WORD.findall(source))
+        here = Counter(_WORD.findall(target.module.code_for_node(node)))
+        unused = [i for i, alias in enumerate(node.names)
+                  if (name := _bound(alias)) is not None and everywhere[name] <= here[name]]
         if len(unused) == len(node.names):
             continue  # nothing used at all: the statement goes, which is more than a one-name fix
         for i in unused:
